@@ -1,0 +1,127 @@
+"""Runtime settings and the planning configuration.
+
+`Settings` says where things live (database, workspace) and comes from the environment once, at the edge.
+`PlanningConfig` says how to plan; it is frozen, serialisable and stored with every plan version so that any plan
+can be re-run and explained. Engines receive it as an argument: no engine reads the environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Objective(StrEnum):
+    MIN_COST = "min_cost"
+    MAX_MARGIN = "max_margin"
+
+
+class PlanningLevel(StrEnum):
+    """Granularity of the supply LP; results are disaggregated to items pro rata to consensus demand."""
+
+    ITEM = "item"
+    FAMILY = "family"
+
+
+class ReconciliationMethod(StrEnum):
+    MIN_TRACE = "min_trace"
+    BOTTOM_UP = "bottom_up"
+    TOP_DOWN = "top_down"
+
+
+class SelectionMetric(StrEnum):
+    MASE = "mase"
+    WAPE = "wape"
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    season_length: int = 12
+    backtest_windows: int = 3
+    selection_metric: SelectionMetric = SelectionMetric.MASE
+    interval_levels: tuple[int, ...] = (80, 95)
+    ensemble: bool = True
+    outlier_threshold: float = 4.0
+    new_item_months: int = 12
+    jobs: int = -1
+
+
+@dataclass(frozen=True)
+class SupplyConfig:
+    objective: Objective = Objective.MIN_COST
+    planning_level: PlanningLevel = PlanningLevel.ITEM
+    allow_backlog: bool = True
+    clear_backlog_at_end: bool = True
+    safety_stock_penalty_rate: float = 0.02
+    time_limit_seconds: float = 300.0
+    solver_method: str = "choose"
+
+
+@dataclass(frozen=True)
+class PlanningConfig:
+    """How a plan is made. `start_period` None means the month after the last month of history."""
+
+    horizon_months: int = 18
+    frozen_months: int = 1
+    start_period: date | None = None
+    reconciliation: ReconciliationMethod = ReconciliationMethod.MIN_TRACE
+    forecast: ForecastConfig = field(default_factory=ForecastConfig)
+    supply: SupplyConfig = field(default_factory=SupplyConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(asdict(self), default=str))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> PlanningConfig:
+        return _build(cls, raw)
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _build(cls: type[Any], raw: dict[str, Any]) -> Any:
+    """Rebuild nested frozen dataclasses (and their enums, tuples, dates) from a JSON-shaped dict."""
+    values: dict[str, Any] = {}
+    hints = {f.name: f for f in fields(cls)}
+    defaults = cls()
+    for name, value in raw.items():
+        if name not in hints:
+            raise ValueError(f"unknown planning setting: {name}")
+        current = getattr(defaults, name)
+        if is_dataclass(current):
+            values[name] = _build(type(current), value)
+        elif isinstance(current, StrEnum):
+            values[name] = type(current)(value)
+        elif isinstance(current, tuple):
+            values[name] = tuple(value)
+        elif name == "start_period" and value is not None:
+            values[name] = date.fromisoformat(str(value))
+        else:
+            values[name] = value
+    return cls(**values)
+
+
+DEFAULT_WORKSPACE = Path("workspace")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where OpenSOP keeps its data. Built once by the adapter (CLI, API) from the environment."""
+
+    workspace: Path = DEFAULT_WORKSPACE
+    database_url: str = ""
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.workspace / 'opensop.db').resolve()}"
+
+    @classmethod
+    def from_environment(cls, workspace: Path | None = None) -> Settings:
+        root = workspace or Path(os.environ.get("OPENSOP_WORKSPACE", str(DEFAULT_WORKSPACE)))
+        return cls(workspace=root, database_url=os.environ.get("OPENSOP_DATABASE_URL", ""))

@@ -1,0 +1,82 @@
+"""The OpenSOP exception hierarchy; adapters (CLI, API, web) map it once to exit codes and HTTP statuses.
+
+    OpenSOPError                      anything the user can act on; never shown with a traceback
+    ├── DataValidationError           input data breaks the data contract (carries the ValidationReport)
+    ├── SourceError                   a file or folder cannot be read at all (missing, encoding, format)
+    ├── NotFoundError                 a named object (plan version, scenario, load) does not exist
+    ├── InfeasiblePlanError           the supply model has no solution; names the conflicting data
+    ├── SolverError                   the solver stopped without a usable answer (time limit, numerical trouble)
+    ├── WorkflowError                 the cycle rules refuse an action
+    │   ├── InvalidTransition         e.g. approving a draft, editing an approved plan
+    │   └── NotAuthorized             the role may not do this
+    └── ConflictError                 a stale write (someone changed the cell since it was read)
+
+Anything that is not an OpenSOPError is a bug and is shown with its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from opensop.ingest.report import ValidationReport
+
+
+class OpenSOPError(Exception):
+    """Base of every error a user can fix; the message is written for a planner, not a developer."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class DataValidationError(OpenSOPError):
+    """Raised when a load is refused; nothing was written."""
+
+    exit_code = 2
+
+    def __init__(self, report: ValidationReport) -> None:
+        errors = report.errors
+        super().__init__(
+            f"The data has {len(errors)} blocking error(s); nothing was imported.",
+            hint="fix the rows listed in the report and import again",
+        )
+        self.report = report
+
+
+class SourceError(OpenSOPError):
+    exit_code = 2
+
+
+class NotFoundError(OpenSOPError):
+    exit_code = 3
+
+
+class InfeasiblePlanError(OpenSOPError):
+    exit_code = 4
+
+
+class SolverError(OpenSOPError):
+    exit_code = 4
+
+
+class WorkflowError(OpenSOPError):
+    exit_code = 5
+
+
+class InvalidTransition(WorkflowError):
+    pass
+
+
+class NotAuthorized(WorkflowError):
+    exit_code = 6
+
+
+class ConflictError(OpenSOPError):
+    exit_code = 7
