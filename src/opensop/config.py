@@ -40,6 +40,13 @@ class SelectionMetric(StrEnum):
     WAPE = "wape"
 
 
+class ForecastEngine(StrEnum):
+    """Where statsforecast runs: in this process (n_jobs cores) or on a Dask cluster through fugue."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
 @dataclass(frozen=True)
 class ForecastConfig:
     season_length: int = 12
@@ -50,10 +57,37 @@ class ForecastConfig:
     outlier_threshold: float = 4.0
     new_item_months: int = 12
     jobs: int = -1
+    ensemble_size: int = 2
+    backtest_horizon: int | None = None
+    backtest_step: int = 3
+    use_auto_arima: bool = False
+    engine: ForecastEngine = ForecastEngine.LOCAL
+
+
+class SafetyStockMethod(StrEnum):
+    """Cycle service level (SS = z * sigma * sqrt(L)) or fill rate (normal loss function)."""
+
+    CYCLE_SERVICE = "cycle_service"
+    FILL_RATE = "fill_rate"
+
+
+class EndInventory(StrEnum):
+    """Lower bound on each product x site stock in the horizon's last month."""
+
+    NONE = "none"
+    SAFETY_STOCK = "safety_stock"
+    OPENING = "opening"
 
 
 @dataclass(frozen=True)
 class SupplyConfig:
+    """How the supply LP plans; rates are documented in `opensop.supply.inputs`.
+
+    `priority_step` raises the backlog and lost-sales penalties of a region by that share per priority rank
+    above the lowest one; `decompose` solves independent site groups (no lane between them) separately;
+    `solver_method` is HiGHS' `solver` option ("choose", "simplex", "ipm"), `crossover` its `run_crossover`.
+    """
+
     objective: Objective = Objective.MIN_COST
     planning_level: PlanningLevel = PlanningLevel.ITEM
     allow_backlog: bool = True
@@ -61,6 +95,11 @@ class SupplyConfig:
     safety_stock_penalty_rate: float = 0.02
     time_limit_seconds: float = 300.0
     solver_method: str = "choose"
+    safety_stock_method: SafetyStockMethod = SafetyStockMethod.CYCLE_SERVICE
+    end_inventory: EndInventory = EndInventory.NONE
+    priority_step: float = 0.1
+    decompose: bool = True
+    crossover: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,11 +114,13 @@ class PlanningConfig:
     supply: SupplyConfig = field(default_factory=SupplyConfig)
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(asdict(self), default=str))
+        raw: dict[str, Any] = json.loads(json.dumps(asdict(self), default=str))
+        return raw
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> PlanningConfig:
-        return _build(cls, raw)
+        config: PlanningConfig = _build(cls, raw)
+        return config
 
     def content_hash(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()

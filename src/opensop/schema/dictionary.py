@@ -76,7 +76,7 @@ def ref(*targets: str) -> Reference:
     return Reference(tuple((t.split(".")[0], t.split(".")[1]) for t in targets))
 
 
-S, I, F, P = ColumnType.STRING, ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.PERIOD
+S, INT, F, P = ColumnType.STRING, ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.PERIOD
 ITEM = ref("items.item_id")
 PART = ref("items.item_id", "components.component_id")
 REGION = ref("regions.region_id")
@@ -127,9 +127,7 @@ TABLES: tuple[Table, ...] = (
                 default="B",
                 allowed=("A", "B", "C"),
             ),
-            Column(
-                "max_stock", F, "Maximum stock of the item per site.", "unit", required=False, minimum=NON_NEGATIVE
-            ),
+            Column("max_stock", F, "Maximum stock of the item per site.", "unit", required=False, minimum=NON_NEGATIVE),
             Column(
                 "like_item_id",
                 S,
@@ -151,7 +149,7 @@ TABLES: tuple[Table, ...] = (
             Column("description", S, "Region name.", required=False, default=""),
             Column(
                 "priority",
-                I,
+                INT,
                 "Service priority when supply is short (1 = served first).",
                 required=False,
                 default=1,
@@ -274,7 +272,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("supplier_id", S, "Supplier code."),
             Column("part_id", S, "Component supplied.", references=ref("components.component_id")),
-            Column("lead_time_months", I, "Months from order to receipt.", "month", minimum=0, maximum=24),
+            Column("lead_time_months", INT, "Months from order to receipt.", "month", minimum=0, maximum=24),
             Column(
                 "monthly_capacity",
                 F,
@@ -321,7 +319,7 @@ TABLES: tuple[Table, ...] = (
             Column("from_site", S, "Shipping site.", references=SITE),
             Column("to_site", S, "Receiving site.", references=SITE),
             Column("cost_per_unit", F, "Transport cost.", "EUR/unit", minimum=NON_NEGATIVE),
-            Column("lead_time_months", I, "Transit time.", "month", required=False, default=0, minimum=0, maximum=6),
+            Column("lead_time_months", INT, "Transit time.", "month", required=False, default=0, minimum=0, maximum=6),
         ),
         key=("from_site", "to_site"),
     ),
@@ -455,7 +453,7 @@ TABLES: tuple[Table, ...] = (
                 "backlog_cost_rate", F, "Cost of one unit late one month, as a share of price.", "1/month", minimum=0.0
             ),
             Column("lost_sales_rate", F, "Penalty of one lost unit, as a share of price.", "fraction", minimum=0.0),
-            Column("max_backlog_months", I, "Months an order may stay late before it is lost.", "month", minimum=0),
+            Column("max_backlog_months", INT, "Months an order may stay late before it is lost.", "month", minimum=0),
         ),
         key=("abc_class",),
     ),

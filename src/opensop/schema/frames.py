@@ -39,10 +39,10 @@ def conform(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
         else:
             series = pd.Series([column.default] * len(frame), index=frame.index, dtype="object")
         if column.dtype in (ColumnType.PERIOD, ColumnType.DATE):
-            series = pd.to_datetime(series, errors="coerce")
+            series = pd.Series(pd.to_datetime(series, errors="coerce"), index=frame.index)
             if column.dtype is ColumnType.PERIOD:
                 series = series.dt.to_period("M").dt.to_timestamp()
-            out[column.name] = series.astype(dtype)
+            out[column.name] = series.astype("datetime64[ns]")
         elif column.dtype is ColumnType.STRING:
             series = series.astype("string").str.strip()
             if column.default is not None:
@@ -52,7 +52,7 @@ def conform(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
             numeric = pd.to_numeric(series, errors="coerce")
             if column.default is not None:
                 numeric = numeric.fillna(column.default)
-            out[column.name] = numeric.astype(dtype)
+            out[column.name] = numeric.astype(dtype)  # type: ignore[call-overload]
     return pd.DataFrame(out).reset_index(drop=True)
 
 

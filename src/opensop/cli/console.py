@@ -1,0 +1,47 @@
+"""Rich rendering shared by the CLI commands: reports, summaries, errors."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from opensop.ingest import Severity, ValidationReport
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def print_report(report: ValidationReport, *, limit: int = 60) -> None:
+    """The quality report as a readable table: most important first (errors, then warnings)."""
+    issues = sorted(report.issues, key=lambda i: (i.severity is not Severity.ERROR, i.table, i.row or 0))
+    if not issues:
+        console.print(f"[green]No issue found in {report.source}.[/green]")
+        return
+    table = Table(title=f"Data quality: {report.source}", show_lines=False, expand=False)
+    for header in ("severity", "rule", "file", "row", "column", "message", "fix"):
+        table.add_column(header, overflow="fold")
+    for issue in issues[:limit]:
+        style = "red" if issue.severity is Severity.ERROR else "yellow"
+        table.add_row(
+            f"[{style}]{issue.severity}[/{style}]",
+            issue.rule,
+            issue.file or issue.table,
+            "" if issue.row is None else str(issue.row),
+            issue.column,
+            issue.message,
+            issue.hint,
+        )
+    console.print(table)
+    if len(issues) > limit:
+        console.print(f"... and {len(issues) - limit} more issues (write them all with --report FILE).")
+    console.print(f"[bold]{len(report.errors)} error(s), {len(report.warnings)} warning(s).[/bold]")
+
+
+def print_counts(title: str, counts: dict[str, int]) -> None:
+    table = Table(title=title)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in counts.items():
+        if count:
+            table.add_row(name, f"{count:,}")
+    console.print(table)

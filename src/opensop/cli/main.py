@@ -1,0 +1,73 @@
+"""The `opensop` command line: a thin adapter over the services.
+
+User mistakes (any OpenSOPError) are printed as one paragraph with a non-zero exit code; `--debug` shows the
+traceback. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from opensop.cli import data_commands, plan_commands
+from opensop.cli.console import errors
+from opensop.cli.state import STATE
+from opensop.errors import DataValidationError, OpenSOPError
+
+app = typer.Typer(
+    name="opensop",
+    help="OpenSOP: Sales & Operations Planning for small and mid-size manufacturers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_commands.register(app)
+plan_commands.register(app)
+
+
+@app.callback()
+def main(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(envvar="OPENSOP_WORKSPACE", help="Workspace folder (holds the SQLite database)."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of user errors.")] = False,
+    user: Annotated[str, typer.Option(envvar="OPENSOP_USER", help="Who is acting (recorded in the audit).")] = "",
+) -> None:
+    STATE.configure(workspace=workspace, debug=debug, user=user)
+
+
+def run() -> None:
+    """Entry point of the `opensop` script."""
+    try:
+        app(standalone_mode=False)
+    except OpenSOPError as error:
+        if STATE.debug:
+            raise
+        if isinstance(error, DataValidationError):
+            from opensop.cli.console import print_report  # noqa: PLC0415
+
+            print_report(error.report)
+        errors.print(f"[bold red]Error:[/bold red] {error.message}")
+        if error.hint:
+            errors.print(f"[dim]How to fix:[/dim] {error.hint}")
+        sys.exit(error.exit_code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        errors.print("Aborted.")
+        sys.exit(1)
+    except Exception as error:
+        import click  # noqa: PLC0415
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    run()

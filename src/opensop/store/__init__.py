@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 tables, bulk repositories, session factory, Alembic migrations."""
