@@ -45,3 +45,21 @@ def print_counts(title: str, counts: dict[str, int]) -> None:
         if count:
             table.add_row(name, f"{count:,}")
     console.print(table)
+
+
+def print_quality_summary(report: ValidationReport, *, examples: int = 8) -> None:
+    """Counts per rule and table, then a few examples: what a steward reads first after an import."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for issue in report.issues:
+        if "more rows break this rule" in issue.message:
+            continue
+        key = (str(issue.severity), issue.rule, issue.table)
+        counts[key] = counts.get(key, 0) + 1
+    table = Table(title="Data quality summary")
+    for header in ("severity", "rule", "table", "issues"):
+        table.add_column(header)
+    for (severity, rule, name), count in sorted(counts.items()):
+        table.add_row(severity, rule, name, str(count))
+    if counts:
+        console.print(table)
+    print_report(report, limit=examples)

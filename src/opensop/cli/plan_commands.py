@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from opensop.cli.console import console, print_counts, print_report
+from opensop.cli.console import print_counts, print_quality_summary
 from opensop.cli.progress import stages
 from opensop.cli.state import STATE
 from opensop.demo import generate_demo
@@ -34,15 +34,7 @@ def demo(
     finally:
         workspace.dispose()
     print_counts(f"Demo company imported as load #{outcome.load_id} ({source})", outcome.row_counts)
-    console.rule("Data quality summary")
-    print_report(outcome.report, limit=25)
-    rules: dict[str, int] = {}
-    for issue in outcome.report.issues:
-        rules[issue.rule] = rules.get(issue.rule, 0) + 1
-    summary = ", ".join(f"{count} {rule}" for rule, count in sorted(rules.items())) or "no issue"
-    console.print(
-        f"Quality: {len(outcome.report.errors)} error(s), {len(outcome.report.warnings)} warning(s) ({summary})."
-    )
+    print_quality_summary(outcome.report)
 
 
 def register(app: typer.Typer) -> None:

@@ -182,9 +182,11 @@ def build_catalogue(rng: np.random.Generator, timeline: Timeline) -> Catalogue:
             "family_id": [FAMILIES[f].family_id for f in family],
             "unit": "unit",
             "lifecycle": lifecycle,
-            "launch_period": [period[s] if lc == "new" else pd.NaT for s, lc in zip(start, lifecycle, strict=True)],
+            "launch_period": [
+                period[int(s)] if lc == "new" else pd.NaT for s, lc in zip(start, lifecycle, strict=True)
+            ],
             "end_period": [
-                period[e] if lc == "phase_out" else pd.NaT for e, lc in zip(end, lifecycle, strict=True)
+                period[int(e)] if lc == "phase_out" else pd.NaT for e, lc in zip(end, lifecycle, strict=True)
             ],
             "like_item_id": like,
         }

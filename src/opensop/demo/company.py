@@ -47,13 +47,13 @@ class SiteSpec:
     site_id: str
     kind: str
     description: str
-    storage_cover_months: float  # storage capacity sized as this many months of the site's average stock
+    storage_cover_months: float  # storage for this many months of the site's average item throughput
 
 
 SITES: tuple[SiteSpec, ...] = (
-    SiteSpec(LYON, "plant", "Usine de Lyon-Vénissieux : articles culinaires et électroménager", 2.0),
-    SiteSpec(ANGERS, "plant", "Usine d'Angers : motoculture, arrosage, barbecues, mobilier", 2.0),
-    SiteSpec(ORLEANS, "warehouse", "Plateforme logistique d'Orléans-Saran", 1.4),
+    SiteSpec(LYON, "plant", "Usine de Lyon-Vénissieux : articles culinaires et électroménager", 1.5),
+    SiteSpec(ANGERS, "plant", "Usine d'Angers : motoculture, arrosage, barbecues, mobilier", 1.5),
+    SiteSpec(ORLEANS, "warehouse", "Plateforme logistique d'Orléans-Saran", 2.0),
 )
 
 
@@ -84,7 +84,7 @@ RESOURCE_IDS: tuple[str, ...] = tuple(r.resource_id for r in RESOURCES)
 HOURS_PER_WORKER = 140.0
 MAX_OVERTIME_PER_WORKER = 20.0
 MACHINE_OVERTIME_SHARE = 0.2  # a weekend shift adds about a fifth of regular machine hours
-SUMMER_SHUTDOWN_FACTOR = 0.5  # two weeks of plant closure in August
+SUMMER_SHUTDOWN_FACTOR = 0.6  # two weeks of plant closure in August
 MAINTENANCE: tuple[tuple[str, int, float], ...] = (
     # resource, month of year (0 = January) of its first occurrence in the horizon, share of regular capacity left
     ("LYO-EMA", 1, 0.5),  # furnace relining in the kitchen trough
@@ -171,12 +171,12 @@ class FamilySpec:
 _KITCHEN = (0.85, 0.80, 0.90, 0.90, 0.90, 0.85, 0.80, 0.75, 1.00, 1.15, 1.50, 1.55)
 _GIFT = (0.75, 0.70, 0.80, 0.80, 0.85, 0.80, 0.70, 0.70, 0.95, 1.20, 1.80, 1.95)
 _APPLIANCE = (0.90, 0.80, 0.85, 0.85, 0.90, 0.85, 0.80, 0.75, 0.95, 1.10, 1.65, 1.60)
-_MOWING = (0.55, 0.80, 1.35, 1.60, 1.55, 1.20, 0.95, 0.75, 0.80, 0.75, 0.55, 0.50)
-_TRIMMING = (0.55, 0.65, 1.05, 1.40, 1.55, 1.40, 1.15, 0.85, 0.90, 0.85, 0.55, 0.50)
+_MOWING = (0.60, 0.85, 1.20, 1.60, 1.55, 1.10, 0.90, 0.60, 0.80, 0.75, 0.60, 0.55)
+_TRIMMING = (0.55, 0.65, 1.05, 1.40, 1.55, 1.40, 1.15, 0.70, 0.90, 0.85, 0.55, 0.50)
 _WATERING = (0.45, 0.55, 0.90, 1.35, 1.65, 1.75, 1.55, 1.00, 0.70, 0.55, 0.40, 0.45)
 _TOOLS = (0.60, 0.80, 1.30, 1.45, 1.35, 1.10, 0.95, 0.80, 1.00, 1.05, 0.70, 0.60)
-_GRILL = (0.40, 0.55, 1.00, 1.45, 1.70, 1.65, 1.35, 0.85, 0.60, 0.50, 0.55, 0.65)
-_FURNITURE = (0.40, 0.65, 1.25, 1.65, 1.70, 1.50, 1.15, 0.80, 0.60, 0.50, 0.40, 0.40)
+_GRILL = (0.45, 0.60, 0.95, 1.40, 1.65, 1.55, 1.25, 0.65, 0.60, 0.50, 0.55, 0.65)
+_FURNITURE = (0.40, 0.65, 1.25, 1.65, 1.70, 1.50, 1.15, 0.60, 0.60, 0.50, 0.40, 0.40)
 _SPARES = (0.80, 0.85, 1.10, 1.20, 1.20, 1.10, 1.00, 0.85, 0.95, 1.00, 0.95, 0.90)
 _CONSUMABLES = (0.60, 0.75, 1.20, 1.45, 1.45, 1.25, 1.05, 0.80, 0.90, 0.90, 0.80, 0.85)
 

@@ -88,8 +88,8 @@ def prices_frame(catalogue: Catalogue, book: PriceBook) -> pd.DataFrame:
         )
         for k in (0, 1)
     ]
-    return pd.concat(frames, ignore_index=True).sort_values(["item_id", "region_id", "period_from"]).reset_index(
-        drop=True
+    return (
+        pd.concat(frames, ignore_index=True).sort_values(["item_id", "region_id", "period_from"]).reset_index(drop=True)
     )
 
 
@@ -149,8 +149,11 @@ def abc_classes(catalogue: Catalogue, history: pd.DataFrame, timeline: Timeline)
     Items without a year of revenue behind them (launches) take their like item's class, else B.
     """
     recent = history[history["period"] > timeline.last_history - pd.DateOffset(months=12)]
-    revenue = recent.groupby("item_id")["revenue"].sum().reindex(catalogue.ids, fill_value=0.0).sort_values(
-        ascending=False, kind="stable"
+    revenue = (
+        recent.groupby("item_id")["revenue"]
+        .sum()
+        .reindex(catalogue.ids, fill_value=0.0)
+        .sort_values(ascending=False, kind="stable")
     )
     before = (revenue.cumsum() - revenue) / revenue.sum()
     classes = pd.Series(np.where(before < PARETO_A, "A", np.where(before < PARETO_B, "B", "C")), index=revenue.index)

@@ -71,7 +71,7 @@ def build_promotions(rng: np.random.Generator, catalogue: Catalogue, timeline: T
                 {
                     "item_id": catalogue.ids[i],
                     "region_id": REGION_IDS[r],
-                    "period": timeline.periods[t],
+                    "period": timeline.periods[int(t)],
                     "uplift_pct": p,
                     "label": PROMO_LABELS[REGION_IDS[r]],
                 }
@@ -90,7 +90,7 @@ def build_promotions(rng: np.random.Generator, catalogue: Catalogue, timeline: T
                 {
                     "family_id": family_id,
                     "region_id": region_id,
-                    "period": timeline.periods[t],
+                    "period": timeline.periods[int(t)],
                     "uplift_pct": pct,
                     "label": label,
                 }

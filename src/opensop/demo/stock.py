@@ -33,7 +33,9 @@ def _long(part: StrArray, site: str | StrArray, quantity: FloatArray, kind: str 
     """Rows of the non-zero quantities (site may be one site or one per part); `month` counts from the horizon."""
     keep = quantity > 0
     sites = site if isinstance(site, str) else site[keep]
-    return pd.DataFrame({"part": part[keep], "site_id": sites, "quantity": quantity[keep], "kind": kind, "month": month})
+    return pd.DataFrame(
+        {"part": part[keep], "site_id": sites, "quantity": quantity[keep], "kind": kind, "month": month}
+    )
 
 
 def build_positions(
@@ -81,9 +83,7 @@ def build_positions(
         _long(ids[regular], plant_of[regular], np.round(share * total[regular, k]), "production", k)
         for k, share in enumerate((rng.uniform(0.5, 0.9, regular.sum()), rng.uniform(0.1, 0.4, regular.sum())))
     ]
-    transfers = _long(
-        ids, WAREHOUSE, np.round(rng.uniform(0.1, 0.3, n) * through_warehouse[:, 0]), "transfer"
-    )
+    transfers = _long(ids, WAREHOUSE, np.round(rng.uniform(0.1, 0.3, n) * through_warehouse[:, 0]), "transfer")
 
     lead_time = {s.part_id: 0 for s in SUPPLIERS}
     for s in SUPPLIERS:
@@ -112,13 +112,21 @@ def build_positions(
             "kind": supply["kind"],
         }
     )
+    year = (expected[:, :, h : h + 12] * uplift[:, :, h : h + 12]).mean(axis=2)  # (items, regions)
+    throughput = {WAREHOUSE: float((year * warehouse_share).sum())}
+    throughput |= {plant: float(year[plant_of == plant].sum()) for plant in PLANTS}
+    components = inventory[inventory["item_id"].isin(COMPONENT_IDS)].groupby("site_id")["on_hand"].sum()
     held = inventory.groupby("site_id")["on_hand"].sum()
     sites = pd.DataFrame(
         {
             "site_id": [s.site_id for s in SITES],
             "kind": [s.kind for s in SITES],
             "description": [s.description for s in SITES],
-            "storage_capacity": [float(np.round(s.storage_cover_months * held[s.site_id], -3)) for s in SITES],
+            "storage_capacity": [
+                float(np.round(max(s.storage_cover_months * throughput[s.site_id], held[s.site_id]), -3))
+                + float(np.round(2.0 * components.get(s.site_id, 0.0), -3))
+                for s in SITES
+            ],
         }
     )
     return Positions(inventory, open_supply, backorders, sites)

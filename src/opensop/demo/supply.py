@@ -70,7 +70,7 @@ def build_technology(catalogue: Catalogue) -> Technology:
 def planning_demand(expected: FloatArray, uplift: FloatArray, timeline: Timeline, months: int = 12) -> FloatArray:
     """(items, months) expected units of the next `months` planning months, all regions, promotions included."""
     h = timeline.n_history
-    return (expected[:, :, h : h + months] * uplift[:, :, h : h + months]).sum(axis=1)
+    return np.asarray((expected[:, :, h : h + months] * uplift[:, :, h : h + months]).sum(axis=1), dtype=np.float64)
 
 
 def _size(load: FloatArray, target: float | None) -> float:
@@ -123,15 +123,19 @@ def resources_and_workforce(technology: Technology, demand: FloatArray) -> tuple
 def resource_calendar_frame(resources: pd.DataFrame, timeline: Timeline) -> pd.DataFrame:
     """August shutdowns (half capacity, no overtime) in every horizon year, plus two maintenance months."""
     horizon = timeline.periods[timeline.n_history :]
-    rows = []
-    for resource in resources.itertuples(index=False):
-        for period in horizon[horizon.month == AUGUST + 1]:
-            rows.append((resource.resource_id, period, SUMMER_SHUTDOWN_FACTOR * resource.regular_capacity, 0.0))
-    by_id = resources.set_index("resource_id")
+    ids = resources["resource_id"].to_numpy(dtype=str)
+    regular = resources["regular_capacity"].to_numpy(dtype=np.float64)
+    overtime = resources["overtime_capacity"].to_numpy(dtype=np.float64)
+    augusts = horizon[horizon.month == AUGUST + 1]
+    rows = [
+        (resource_id, period, SUMMER_SHUTDOWN_FACTOR * capacity, 0.0)
+        for resource_id, capacity in zip(ids, regular, strict=True)
+        for period in augusts
+    ]
     for resource_id, month_of_year, factor in MAINTENANCE:
+        k = list(ids).index(resource_id)
         period = horizon[horizon.month == month_of_year + 1][0]
-        regular = float(by_id.loc[resource_id, "regular_capacity"])
-        rows.append((resource_id, period, factor * regular, float(by_id.loc[resource_id, "overtime_capacity"])))
+        rows.append((resource_id, period, factor * regular[k], overtime[k]))
     frame = pd.DataFrame(rows, columns=["resource_id", "period", "regular", "overtime"])
     return frame.sort_values(["resource_id", "period"]).reset_index(drop=True)
 
@@ -162,9 +166,7 @@ def components_frame(catalogue: Catalogue, technology: Technology) -> pd.DataFra
 def suppliers_frame(technology: Technology, demand: FloatArray) -> pd.DataFrame:
     """Supplier capacity per part sized like resources, then split between the part's sources."""
     requirement = technology.bom.T @ demand  # (components, months)
-    total = {
-        spec.component_id: _size(requirement[c], spec.target_utilisation) for c, spec in enumerate(COMPONENTS)
-    }
+    total = {spec.component_id: _size(requirement[c], spec.target_utilisation) for c, spec in enumerate(COMPONENTS)}
     cost = {spec.component_id: spec.unit_cost for spec in COMPONENTS}
     return pd.DataFrame(
         {

@@ -7,6 +7,7 @@ are stable: tests, the API and the documentation refer to them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,8 @@ ROW_LIMIT = 20
 PERIOD_FLOOR = date(1990, 1, 1)
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f")
 OUTLIER_Z = 6.0
+OUTLIER_RATIO = 2.5
+INTERMITTENT_ZERO_SHARE = 0.3
 
 
 @dataclass
@@ -317,10 +320,14 @@ def check_periods(view: TableView, as_of: date) -> list[Issue]:
 # ---- across rows and tables ---------------------------------------------------------------------------------------
 
 
-def check_references(view: TableView, views: dict[str, TableView]) -> list[Issue]:
+def check_references(view: TableView, views: dict[str, TableView], broken: set[str]) -> list[Issue]:
+    """Codes must exist in the table they refer to; a target table that could not be read is skipped (its own
+    issue already says why), so one unreadable file does not bury the report under follow-on errors."""
     issues: list[Issue] = []
     for column in view.table.columns:
         if column.references is None or column.name not in view.frame.columns:
+            continue
+        if any(table in broken for table, _ in column.references.targets):
             continue
         known = [
             views[table].frame.get_column(target).drop_nulls()
@@ -402,23 +409,61 @@ def check_history_gaps(view: TableView) -> list[Issue]:
     ]
 
 
-def check_outliers(view: TableView) -> list[Issue]:
-    """Robust z-score per series: |q - median| / (1.4826 * MAD) above OUTLIER_Z is flagged, not removed."""
+def _explained_by_events(views: dict[str, TableView]) -> pl.DataFrame:
+    """(item_id, region_id, period) rows that a promotion or event explains; region null means every region."""
+    if "events" not in views or "items" not in views:
+        return pl.DataFrame(schema={"item_id": pl.String, "region_id": pl.String, "period": pl.Date})
+    events = views["events"].frame
+    items = views["items"].frame.select("item_id", "family_id")
+    by_item = events.filter(pl.col("item_id").is_not_null()).select("item_id", "region_id", "period")
+    by_family = events.filter(pl.col("family_id").is_not_null()).join(items, on="family_id", suffix="_of_family")
+    by_family = by_family.select(pl.col("item_id_of_family").alias("item_id"), "region_id", "period")
+    return pl.concat([by_item, by_family]).unique()
+
+
+def check_outliers(view: TableView, views: dict[str, TableView] | None = None) -> list[Issue]:
+    """Flag (never remove) values far from what the series does in the same month of other years.
+
+    ratio = q / centred 13-month mean (removes level and trend); residual = ratio - median(ratio of the series
+    in the same calendar month) (removes seasonality); scale = 1.4826 * MAD(residuals of the series); flagged
+    when |residual| / scale > OUTLIER_Z and the value is more than OUTLIER_RATIO times off what the series usually
+    does that month (level x seasonal ratio), so noisy peaks of ordinary size are not flagged. Intermittent series
+    (30 % or more zero months) are skipped: for them a lone order is the normal pattern. So Christmas or spring
+    peaks are not flagged, a one-off spike is; months explained by a row of `events` (a promotion) are expected.
+    """
     if view.frame.height == 0:
         return []
     series = ["item_id", "region_id"]
-    quantity = pl.col("quantity")
-    median = quantity.median().over(series)
-    mad = (quantity - median).abs().median().over(series) * 1.4826
-    flagged = view.frame.with_columns(((quantity - median).abs() / mad).alias("__z")).filter(
-        (pl.col("__z") > OUTLIER_Z) & pl.col("__z").is_finite()
+    frame = view.frame.sort([*series, "period"])
+    level = pl.col("quantity").rolling_mean(window_size=13, center=True, min_samples=7).over(series)
+    frame = frame.with_columns(
+        (pl.col("quantity") / level).alias("__ratio"),
+        pl.col("period").dt.month().alias("__month"),
+        level.alias("__level"),
     )
+    seasonal = pl.col("__ratio").median().over([*series, "__month"])
+    frame = frame.with_columns(
+        (pl.col("__ratio") - seasonal).alias("__residual"), (pl.col("__level") * seasonal).alias("__expected")
+    )
+    scale = pl.col("__residual").abs().median().over(series) * 1.4826
+    flagged = frame.with_columns((pl.col("__residual").abs() / scale).alias("__z")).filter(
+        (pl.col("__z") > OUTLIER_Z)
+        & pl.col("__z").is_finite()
+        & (pl.col("__level") > 0)
+        & ((pl.col("quantity") == 0).mean().over(series) < INTERMITTENT_ZERO_SHARE)
+        & (((pl.col("quantity") + 1) / (pl.col("__expected") + 1)).log().abs() > math.log(OUTLIER_RATIO))
+    )
+    explained = _explained_by_events(views or {})
+    flagged = flagged.join(
+        explained.filter(pl.col("region_id").is_not_null()), on=["item_id", "region_id", "period"], how="anti"
+    ).join(explained.filter(pl.col("region_id").is_null()).drop("region_id"), on=["item_id", "period"], how="anti")
     return _row_issues(
         view,
         flagged,
         "outlier",
         "quantity",
-        "{quantity:g} for {item_id} / {region_id} in {period:%Y-%m} is {__z:.0f} robust deviations from its usual level",
+        "{quantity:g} for {item_id} / {region_id} in {period:%Y-%m} is {__z:.0f} robust deviations from the same "
+        "month in other years",
         "check the value; the demand review can cleanse it from the baseline",
         Severity.WARNING,
     )

@@ -31,8 +31,11 @@ class IngestResult:
     content_hash: str = ""
 
 
-def validate_tables(raw: dict[str, RawTable], *, as_of: date, report: ValidationReport) -> dict[str, pl.DataFrame]:
+def validate_tables(
+    raw: dict[str, RawTable], *, as_of: date, report: ValidationReport, unreadable: set[str]
+) -> dict[str, pl.DataFrame]:
     """Run every check; return the typed polars frames of the tables that were checked."""
+    broken = set(unreadable)
     report.extend(checks.check_unknown_tables(raw))
     views: dict[str, checks.TableView] = {}
     for name, table in raw.items():
@@ -42,6 +45,7 @@ def validate_tables(raw: dict[str, RawTable], *, as_of: date, report: Validation
         structural = checks.check_columns(view) + checks.check_empty_table(view)
         report.extend(structural)
         if any(i.severity is Severity.ERROR and i.rule == "missing_column" for i in structural):
+            broken.add(name)
             continue
         report.extend(checks.type_columns(view))
         views[name] = view
@@ -51,17 +55,19 @@ def validate_tables(raw: dict[str, RawTable], *, as_of: date, report: Validation
         report.extend(checks.check_ranges(view))
         report.extend(checks.check_periods(view, as_of))
     for view in views.values():
-        report.extend(checks.check_references(view, views))
+        report.extend(checks.check_references(view, views, broken))
     if "sales_history" in views:
         checks.bucket_history(views["sales_history"])
     for view in views.values():
         report.extend(checks.check_duplicate_keys(view))
     specific = {
-        "sales_history": (checks.check_history_gaps, checks.check_outliers),
+        "sales_history": (checks.check_history_gaps,),
         "sourcing": (checks.check_sourcing_shares,),
         "events": (checks.check_event_targets,),
         "items": (checks.check_lifecycle_dates,),
     }
+    if "sales_history" in views:
+        report.extend(checks.check_outliers(views["sales_history"], views))
     for name, rules in specific.items():
         if name in views:
             for rule in rules:
@@ -92,7 +98,7 @@ def validate_source(path: Path, *, encoding: str = "utf-8", as_of: date | None =
     report.extend(read_issues)
     unreadable = {issue.table for issue in read_issues if issue.severity is Severity.ERROR}
     report.extend(checks.check_missing_tables(raw, unreadable))
-    frames = validate_tables(raw, as_of=as_of or date.today(), report=report)
+    frames = validate_tables(raw, as_of=as_of or date.today(), report=report, unreadable=unreadable)
     if not report.ok:
         return IngestResult(report, None)
     data = to_planning_data(frames)

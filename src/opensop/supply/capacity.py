@@ -56,11 +56,11 @@ def capacity_table(data: PlanningData, periods: pd.DatetimeIndex) -> tuple[pd.Da
         }
     )
     workforce = workforce[workforce["resource"].isin(set(base["resource"]))]
-    grid = grid.merge(workforce[["resource", "headcount", "hours_per_worker", "max_overtime"]], on="resource", how="left")
-    grid["labour"] = grid["headcount"].notna()
-    scale = np.where(
-        grid["standard"] > 0, grid["regular"] / grid["standard"].where(grid["standard"] > 0, 1.0), 1.0
+    grid = grid.merge(
+        workforce[["resource", "headcount", "hours_per_worker", "max_overtime"]], on="resource", how="left"
     )
+    grid["labour"] = grid["headcount"].notna()
+    scale = np.where(grid["standard"] > 0, grid["regular"] / grid["standard"].where(grid["standard"] > 0, 1.0), 1.0)
     grid["hours"] = (grid["hours_per_worker"] * scale).fillna(0.0)
     grid["max_overtime"] = grid["max_overtime"].fillna(0.0)
     labour = grid["labour"]

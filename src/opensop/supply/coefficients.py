@@ -88,9 +88,7 @@ def prices(data: PlanningData, lattice: pd.DataFrame) -> pd.Series:
     return pd.Series(np.nan_to_num(price), index=lattice.index)
 
 
-def service_coefficients(
-    data: PlanningData, lattice: pd.DataFrame, *, priority_step: float
-) -> pd.DataFrame:
+def service_coefficients(data: PlanningData, lattice: pd.DataFrame, *, priority_step: float) -> pd.DataFrame:
     """`lattice` (item_id, region_id, period, ...) with price, backlog_cost, lost_penalty, window columns."""
     attributes = item_attributes(data)[["item_id", "backlog_cost_rate", "lost_sales_rate", "max_backlog_months"]]
     out = lattice.assign(price=prices(data, lattice))

@@ -91,9 +91,7 @@ def _t(periods: pd.DatetimeIndex, values: pd.Series) -> np.ndarray:
     return np.asarray(periods.get_indexer(pd.to_datetime(values).astype("datetime64[ns]")))
 
 
-def item_inputs(
-    data: PlanningData, demand: pd.DataFrame, config: PlanningConfig, safety: pd.DataFrame
-) -> ModelInputs:
+def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig, safety: pd.DataFrame) -> ModelInputs:
     """Inputs with product = item."""
     supply = config.supply
     demand = _check_demand(demand)
@@ -105,7 +103,9 @@ def item_inputs(
     backorders = backorders.rename(columns={"item_id": "product", "region_id": "region", "site_id": "site"})
 
     keys = ["item_id", "region_id", "site_id"]
-    series = pd.concat([allocated[keys], backorders.rename(columns=dict(zip(["product", "region", "site"], keys, strict=True)))[keys]]).drop_duplicates()
+    series = pd.concat(
+        [allocated[keys], backorders.rename(columns=dict(zip(["product", "region", "site"], keys, strict=True)))[keys]]
+    ).drop_duplicates()
     lattice = series.merge(pd.DataFrame({"period": periods}), how="cross")
     lattice = lattice.merge(allocated[[*keys, "period", "quantity"]], on=[*keys, "period"], how="left")
     lattice["quantity"] = lattice["quantity"].fillna(0.0)
@@ -156,12 +156,18 @@ def item_inputs(
     )
     capacity, workforce = capacity_table(data, periods)
 
-    bom = data.components[["item_id", "component_id", "quantity_per"]].dropna().astype({"item_id": str, "component_id": str})
+    bom = (
+        data.components[["item_id", "component_id", "quantity_per"]]
+        .dropna()
+        .astype({"item_id": str, "component_id": str})
+    )
     bom = bom.rename(columns={"item_id": "product", "component_id": "component"})
     comp_sites = bom.merge(make_pairs(data).rename(columns={"item_id": "product", "site_id": "site"}), on="product")
     comp_stock = comp_sites[["component", "site"]].drop_duplicates()
     comp_inventory = inventory.rename(columns={"item_id": "component", "site_id": "site"})
-    comp_stock = comp_stock.merge(comp_inventory.groupby(["component", "site"], as_index=False)["on_hand"].sum(), how="left")
+    comp_stock = comp_stock.merge(
+        comp_inventory.groupby(["component", "site"], as_index=False)["on_hand"].sum(), how="left"
+    )
     comp_stock = comp_stock.merge(component_holding(data), on="component", how="left")
     comp_stock = comp_stock.fillna({"on_hand": 0.0, "holding": 0.0})
     comp_receipts = open_supply[~is_item].groupby(["part_id", "site_id", "t"], as_index=False)["quantity"].sum()
@@ -194,7 +200,9 @@ def item_inputs(
 
     item_ids = pd.Series(sorted(items), dtype=object)
     supply_weights = pd.DataFrame({"item_id": item_ids, "product": item_ids, "weight": 1.0})
-    service_weights = demand_frame[["product", "region", "site", "t"]].assign(item_id=demand_frame["product"], weight=1.0)
+    service_weights = demand_frame[["product", "region", "site", "t"]].assign(
+        item_id=demand_frame["product"], weight=1.0
+    )
     rename = {"item_id": "product", "site_id": "site"}
     return ModelInputs(
         periods=periods,
@@ -292,7 +300,9 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
     h_f = lattice.groupby(keys)["quantity"].transform("sum")
     n_f = lattice.groupby([*keys, "t"])["quantity"].transform("size")
     lattice["weight"] = np.where(
-        d_f > 0, lattice["quantity"] / d_f.where(d_f > 0, 1.0), np.where(h_f > 0, h_i / h_f.where(h_f > 0, 1.0), 1 / n_f)
+        d_f > 0,
+        lattice["quantity"] / d_f.where(d_f > 0, 1.0),
+        np.where(h_f > 0, h_i / h_f.where(h_f > 0, 1.0), 1 / n_f),
     )
     for column in ("price", "backlog_cost", "lost_penalty"):
         lattice[f"_{column}"] = lattice[column] * lattice["weight"]
@@ -324,9 +334,7 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
     )
 
 
-def model_inputs(
-    data: PlanningData, demand: pd.DataFrame, config: PlanningConfig, safety: pd.DataFrame
-) -> ModelInputs:
+def model_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig, safety: pd.DataFrame) -> ModelInputs:
     """Inputs at the configured planning level."""
     inputs = item_inputs(data, demand, config, safety)
     if config.supply.planning_level is PlanningLevel.FAMILY:

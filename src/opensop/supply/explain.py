@@ -1,0 +1,136 @@
+"""Why demand is not served: the binding constraint, its shadow price and the cheapest relief.
+
+A shortfall (backlog or lost sale of p in region r from site s in month t) can only be caused by a limit that
+binds in month t or earlier (earlier months could have built ahead). Candidates, valued per unit of p:
+
+* resource k in month t' <= t:   shadow_price_kt' x usage_psk
+* supplier u of component c:     shadow_price_uct' x quantity_per_pc
+* storage at s:                  shadow_price_st'
+
+The binding constraint is the candidate of highest value; none at all means the limit is economic: supplying the
+unit would cost more than the shortfall's penalty. The relief is the cheapest option still open, with its
+cost per unit: overtime left on a resource p uses (overtime_cost x usage), building earlier in a month with spare
+capacity on the binding resource (holding cost x months held), a transfer on a lane into s (lane cost), or
+subcontracting (subcontract cost). With none open, the relief is to add the binding capacity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from opensop.supply.inputs import ModelInputs
+
+EPS = 1e-6
+COLUMNS = [
+    "item_id",
+    "region_id",
+    "site_id",
+    "period",
+    "backlog",
+    "lost",
+    "quantity",
+    "binding",
+    "binding_period",
+    "shadow_price",
+    "relief",
+    "relief_cost",
+]
+
+
+def _best(candidates: list[pd.DataFrame], keys: list[str], value: str, largest: bool) -> pd.DataFrame:
+    frame = pd.concat([c for c in candidates if len(c)], ignore_index=True) if any(len(c) for c in candidates) else None
+    if frame is None:
+        return pd.DataFrame(columns=[*keys, value])
+    frame = frame.sort_values(value, ascending=not largest, kind="stable")
+    return frame.drop_duplicates(keys)
+
+
+def shortfalls(
+    inputs: ModelInputs,
+    service: pd.DataFrame,
+    capacity: pd.DataFrame,
+    duals: dict[str, pd.DataFrame],
+    make: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per product-level shortfall, split to items by the service weights (see module docstring)."""
+    keys = ["product", "region", "site", "t"]
+    short = service[(service["backlog"] > EPS) | (service["lost"] > EPS)][[*keys, "backlog", "lost"]]
+    if short.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    cause_keys = ["product", "site", "t"]
+    cases = short[cause_keys].drop_duplicates()
+    res = cases.merge(inputs.usage, on=["product", "site"]).merge(
+        duals["resource_capacity"].rename(columns={"t": "t_bind"}), on="resource"
+    )
+    res = res[(res["t_bind"] <= res["t"]) & (res["shadow_price"] > EPS)]
+    res = res.assign(value=res["shadow_price"] * res["usage"], binding="resource " + res["resource"])
+    sup = cases.merge(inputs.bom, on="product").merge(
+        duals["supplier_capacity"].rename(columns={"t": "t_bind"}), on="component"
+    )
+    sup = sup[(sup["t_bind"] <= sup["t"]) & (sup["shadow_price"] > EPS)]
+    sup = sup.assign(
+        value=sup["shadow_price"] * sup["quantity_per"],
+        binding="supplier " + sup["supplier"] + " (" + sup["component"] + ")",
+    )
+    sto = cases.merge(duals["storage"].rename(columns={"t": "t_bind"}), on="site")
+    sto = sto[(sto["t_bind"] <= sto["t"]) & (sto["shadow_price"] > EPS)]
+    sto = sto.assign(value=sto["shadow_price"], binding="storage " + sto["site"])
+    columns = [*cause_keys, "t_bind", "value", "binding", "shadow_price"]
+    causes = _best([res[columns + ["resource"]], sup[columns], sto[columns]], cause_keys, "value", largest=True)
+
+    relief = _reliefs(inputs, cases, capacity, make, causes)
+    out = short.merge(causes, on=cause_keys, how="left").merge(relief, on=cause_keys, how="left")
+    out["binding"] = out["binding"].fillna("cost: supplying it costs more than the shortfall penalty")
+    out["shadow_price"] = out["shadow_price"].astype(float).fillna(0.0)
+    periods = pd.Series(inputs.periods)
+    out["period"] = periods.reindex(out["t"].to_numpy()).to_numpy()
+    bind = out["t_bind"].astype(float)
+    out["binding_period"] = pd.Series(periods.reindex(bind.fillna(0).astype(int).to_numpy()).to_numpy()).where(
+        bind.notna().to_numpy()
+    )
+    out["relief"] = out["relief"].fillna("add capacity on the binding constraint")
+    out["relief_cost"] = out["relief_cost"].astype(float).fillna(out["shadow_price"])
+    items = out.merge(inputs.service_weights, on=keys)
+    items[["backlog", "lost"]] = items[["backlog", "lost"]].mul(items["weight"], axis=0)
+    items = items[(items["backlog"] > EPS) | (items["lost"] > EPS)]
+    items = items.assign(quantity=items["backlog"] + items["lost"])
+    items = items.rename(columns={"region": "region_id", "site": "site_id"})
+    return items[COLUMNS].reset_index(drop=True)
+
+
+def _reliefs(
+    inputs: ModelInputs, cases: pd.DataFrame, capacity: pd.DataFrame, make: pd.DataFrame, causes: pd.DataFrame
+) -> pd.DataFrame:
+    """Cheapest open relief per (product, site, t): columns relief, relief_cost."""
+    cap = capacity.rename(columns={"resource_id": "resource", "t": "t_cap"})
+    cap = cap.assign(
+        ot_left=cap["overtime_capacity"] - cap["overtime"],
+        spare=cap["regular"] - cap["load"],
+    )
+    used = cases.merge(inputs.usage[inputs.usage["usage"] > 0], on=["product", "site"]).merge(cap, on="resource")
+    overtime = used[(used["t_cap"] <= used["t"]) & (used["ot_left"] > EPS)]
+    overtime = overtime.assign(
+        relief="overtime on " + overtime["resource"], relief_cost=overtime["overtime_cost"] * overtime["usage"]
+    )
+    earlier = cases.merge(causes[["product", "site", "t", "resource"]].dropna(), on=["product", "site", "t"])
+    earlier = earlier.merge(cap, on="resource")
+    earlier = earlier[(earlier["t_cap"] < earlier["t"]) & (earlier["spare"] > EPS)]
+    earlier = earlier.merge(inputs.stock[["product", "site", "holding"]], on=["product", "site"])
+    earlier = earlier.assign(
+        relief="build earlier on " + earlier["resource"] + " in " + earlier["period"].dt.strftime("%Y-%m"),
+        relief_cost=earlier["holding"] * (earlier["t"] - earlier["t_cap"]),
+    )
+    lanes = inputs.lanes.merge(inputs.stock[["product", "site"]].rename(columns={"site": "from_site"}), on="from_site")
+    transfer = cases.merge(lanes.rename(columns={"to_site": "site"}), on=["product", "site"])
+    transfer = transfer[transfer["t"] - transfer["lead_time"] >= 0]
+    transfer = transfer.assign(relief="transfer from " + transfer["from_site"], relief_cost=transfer["cost"])
+    sub = make.merge(inputs.make[["product", "site", "subcontract_cost", "subcontract_capacity"]])
+    sub = sub[sub["subcontract_cost"].notna() & (sub["subcontract"] < sub["subcontract_capacity"] - EPS)]
+    sub = cases.merge(sub[["product", "site", "t", "subcontract_cost"]], on=["product", "site", "t"])
+    sub = sub.assign(relief="subcontract", relief_cost=sub["subcontract_cost"])
+    columns = ["product", "site", "t", "relief", "relief_cost"]
+    best = _best(
+        [f[columns] for f in (overtime, earlier, transfer, sub)], ["product", "site", "t"], "relief_cost", False
+    )
+    return best[columns] if len(best) else pd.DataFrame(columns=columns).astype({"t": np.int64})
