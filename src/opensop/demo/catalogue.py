@@ -29,6 +29,8 @@ N_LATE_START = 16  # active items introduced during the history window
 RAMP_UP = np.array([0.35, 0.65, 0.85])  # share of the mature level in the first months after launch
 DECLINE_MONTHS = 15  # a phase-out item fades over this many months before its end period
 DECLINE_FLOOR = 0.25
+MAX_VOLUME = 6000.0  # units/month: the best sellers sell a few thousand a month
+LAUNCH_CAP = 3.0  # a launch is planned at most at three times its family's median item
 NO_END = 10_000  # end month index of items that are not phased out
 
 
@@ -126,7 +128,7 @@ def build_catalogue(rng: np.random.Generator, timeline: Timeline) -> Catalogue:
     intermittent = np.array([FAMILIES[f].intermittent for f in family])
 
     median = np.array([FAMILIES[f].median_volume for f in family])
-    base = median * rng.lognormal(0.0, 0.9, n)
+    base = np.minimum(median * rng.lognormal(0.0, 0.9, n), MAX_VOLUME)
     size = np.exp(rng.normal(0.0, 0.15, n))
     occurrence = np.where(intermittent, rng.uniform(0.15, 0.45, n), 1.0)
 
@@ -162,11 +164,12 @@ def build_catalogue(rng: np.random.Generator, timeline: Timeline) -> Catalogue:
     h = timeline.n_history
     launch = np.concatenate([rng.integers(h - 3, h, N_NEW_IN_HISTORY), rng.integers(h, h + 5, N_NEW_UPCOMING)])
     start[new], ramp_from[new], lifecycle[new] = launch, launch, "new"
+    base[new] = median[new] * rng.uniform(0.8, 1.5, n_new)  # a launch is planned near the family's typical volume
     for item in new[N_NEW_WITHOUT_LIKE:]:
         candidates = np.setdiff1d(np.flatnonzero(family == family[item]), np.concatenate([new, phase_out]))
         like_item = int(rng.choice(candidates))
         like[item] = ids[like_item]
-        base[item] = base[like_item] * rng.uniform(0.7, 1.1)
+        base[item] = min(base[like_item] * rng.uniform(0.5, 0.9), LAUNCH_CAP * median[item])
         share[item] = share[like_item]
         season[item] = season[like_item]
     end[phase_out] = h + rng.integers(1, 13, N_PHASE_OUT) - 1

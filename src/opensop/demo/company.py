@@ -53,7 +53,7 @@ class SiteSpec:
 SITES: tuple[SiteSpec, ...] = (
     SiteSpec(LYON, "plant", "Usine de Lyon-Vénissieux : articles culinaires et électroménager", 1.5),
     SiteSpec(ANGERS, "plant", "Usine d'Angers : motoculture, arrosage, barbecues, mobilier", 1.5),
-    SiteSpec(ORLEANS, "warehouse", "Plateforme logistique d'Orléans-Saran", 2.0),
+    SiteSpec(ORLEANS, "warehouse", "Plateforme logistique d'Orléans-Saran", 2.5),
 )
 
 

@@ -20,6 +20,7 @@ DEMAND_CV = 0.12
 N_ITEM_PROMOTIONS = 24
 N_UPCOMING_PROMOTIONS = 6
 N_SPIKES = 8
+MIN_PROMOTED_VOLUME = 15.0  # retailers promote items that sell, not slow movers
 PROMO_DISCOUNT = 0.15  # price cut granted during a promotion
 PROMO_LABELS: dict[str, str] = {
     "FR-NORD": "Prospectus enseigne",
@@ -44,11 +45,12 @@ class Promotions:
 
 
 def build_promotions(rng: np.random.Generator, catalogue: Catalogue, timeline: Timeline) -> Promotions:
-    """Item promotions on mature regular items (past and upcoming) plus the yearly family events."""
+    """Item promotions on mature, busy regular items (past and upcoming) plus the yearly family events."""
     n_items, n_regions = catalogue.region_share.shape
     n_months = len(timeline.periods)
     h = timeline.n_history
     life = catalogue.lifecycle_factor(timeline)
+    expected = catalogue.expected_demand(timeline)
     uplift = np.ones((n_items, n_regions, n_months))
     rows: list[dict[str, object]] = []
 
@@ -58,7 +60,7 @@ def build_promotions(rng: np.random.Generator, catalogue: Catalogue, timeline: T
         months = rng.integers(first, last, 40 * count)
         valid = (
             (catalogue.occurrence[items] == 1.0)
-            & (catalogue.region_share[items, regions] > 0.1)
+            & (expected[items, regions, months] >= MIN_PROMOTED_VOLUME)
             & (life[items, months] >= 0.85)
             & (uplift[items, regions, months] == 1.0)
         )

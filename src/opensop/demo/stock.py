@@ -124,7 +124,7 @@ def build_positions(
             "description": [s.description for s in SITES],
             "storage_capacity": [
                 float(np.round(max(s.storage_cover_months * throughput[s.site_id], held[s.site_id]), -3))
-                + float(np.round(2.0 * components.get(s.site_id, 0.0), -3))
+                + float(np.round(1.2 * components.get(s.site_id, 0.0), -3))
                 for s in SITES
             ],
         }

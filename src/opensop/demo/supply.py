@@ -31,8 +31,8 @@ from opensop.demo.company import (
     WAREHOUSE_SHARE,
 )
 
-SLACK_MEAN_UTILISATION = 0.70  # untight resources: at most this busy on average...
-SLACK_PEAK_UTILISATION = 0.90  # ...and at most this busy in their peak month
+SLACK_MEAN_UTILISATION = 0.70  # untight resources and parts: at most this busy on average...
+SLACK_PEAK_UTILISATION = 0.85  # ...and at most this busy in their peak month
 WAGES: dict[str, float] = {"LYO-MO": 3300.0, "ANG-MO": 3150.0}  # loaded monthly cost of one operator
 HIRE_COST = 4500.0
 LAYOFF_COST = 15000.0

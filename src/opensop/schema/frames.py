@@ -22,6 +22,11 @@ PANDAS_DTYPES: dict[ColumnType, str] = {
 }
 
 
+FLOAT_DECIMALS = 9
+"""Quantities and money are rounded to 1e-9 so that a value means the same after a trip through CSV, Excel
+(which keeps 15 significant digits) or a database: 13.639999999999999 and 13.64 are one number to a planner."""
+
+
 def empty_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=PANDAS_DTYPES[c.dtype]) for c in table.columns})
 
@@ -50,6 +55,8 @@ def conform(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
             out[column.name] = series.replace("", pd.NA) if column.default is None else series
         else:
             numeric = pd.to_numeric(series, errors="coerce")
+            if column.dtype is ColumnType.FLOAT:
+                numeric = numeric.round(FLOAT_DECIMALS)
             if column.default is not None:
                 numeric = numeric.fillna(column.default)
             out[column.name] = numeric.astype(dtype)  # type: ignore[call-overload]

@@ -7,6 +7,7 @@ cost_lines(data, config, *, production, purchases, ...) -> line, value   (recomp
 from opensop.supply.costs import COST_LINES, cost_lines, objective_value
 from opensop.supply.lp import SolveResult, SolveStatus
 from opensop.supply.planner import SupplyPlan, Timings, plan
+from opensop.supply.requirements import requirements, rough_cut_capacity
 from opensop.supply.safety import safety_stock
 
 __all__ = [
@@ -18,5 +19,7 @@ __all__ = [
     "cost_lines",
     "objective_value",
     "plan",
+    "requirements",
+    "rough_cut_capacity",
     "safety_stock",
 ]

@@ -5,8 +5,10 @@
   items.unit_cost.
 * holding cost per unit-month = holding_cost_rate / 12 x that unit cost (at the site holding it).
 * price per item x region x month: the latest `prices` row with period_from <= month, else items.unit_price.
-* backlog cost per unit-month = backlog_cost_rate x price x w_r; lost-sale penalty = lost_sales_rate x price x w_r,
-  with the region priority weight  w_r = 1 + priority_step x (lowest priority rank - rank of r)  (rank 1 first).
+* backlog cost per unit-month = backlog_cost_rate x price x w_r (a delay: the revenue is earned later);
+  lost-sale penalty = (1 + lost_sales_rate) x price x w_r: the revenue forgone plus the goodwill lost, so that a
+  cost-minimising plan never drops a sale whose margin is positive. Region priority weight
+  w_r = 1 + priority_step x (lowest priority rank - rank of r)  (rank 1 is served first).
 * safety-stock shortfall penalty per unit-month = SupplyConfig.safety_stock_penalty_rate x items.unit_price.
 * component holding cost per unit-month = the class-B holding rate / 12 x the cheapest supplier's unit cost.
 
@@ -97,7 +99,8 @@ def service_coefficients(data: PlanningData, lattice: pd.DataFrame, *, priority_
     )
     weight = out["weight"].fillna(1.0)
     out["backlog_cost"] = out["backlog_cost_rate"].fillna(DEFAULT_POLICY["backlog_cost_rate"]) * out["price"] * weight
-    out["lost_penalty"] = out["lost_sales_rate"].fillna(DEFAULT_POLICY["lost_sales_rate"]) * out["price"] * weight
+    rate = out["lost_sales_rate"].fillna(DEFAULT_POLICY["lost_sales_rate"])
+    out["lost_penalty"] = (1.0 + rate) * out["price"] * weight
     out["window"] = out["max_backlog_months"].fillna(DEFAULT_POLICY["max_backlog_months"]).astype(int)
     return out.drop(columns=["backlog_cost_rate", "lost_sales_rate", "max_backlog_months", "weight"])
 

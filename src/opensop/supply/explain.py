@@ -3,7 +3,7 @@
 A shortfall (backlog or lost sale of p in region r from site s in month t) can only be caused by a limit that
 binds in month t or earlier (earlier months could have built ahead). Candidates, valued per unit of p:
 
-* resource k in month t' <= t:   shadow_price_kt' x usage_psk
+* resource k (at s, or at a site with a lane into s) in month t' <= t:   shadow_price_kt' x usage_pk
 * supplier u of component c:     shadow_price_uct' x quantity_per_pc
 * storage at s:                  shadow_price_st'
 
@@ -60,7 +60,15 @@ def shortfalls(
         return pd.DataFrame(columns=COLUMNS)
     cause_keys = ["product", "site", "t"]
     cases = short[cause_keys].drop_duplicates()
-    res = cases.merge(inputs.usage, on=["product", "site"]).merge(
+    upstream = cases.merge(inputs.lanes[["from_site", "to_site"]], left_on="site", right_on="to_site")
+    sources = pd.concat(
+        [cases.assign(source=cases["site"]), upstream.assign(source=upstream["from_site"])[[*cause_keys]].assign(
+            source=upstream["from_site"].to_numpy()
+        )],
+        ignore_index=True,
+    )
+    usage = inputs.usage.rename(columns={"site": "source"})
+    res = sources.merge(usage, on=["product", "source"]).merge(
         duals["resource_capacity"].rename(columns={"t": "t_bind"}), on="resource"
     )
     res = res[(res["t_bind"] <= res["t"]) & (res["shadow_price"] > EPS)]
@@ -77,7 +85,8 @@ def shortfalls(
     sto = sto[(sto["t_bind"] <= sto["t"]) & (sto["shadow_price"] > EPS)]
     sto = sto.assign(value=sto["shadow_price"], binding="storage " + sto["site"])
     columns = [*cause_keys, "t_bind", "value", "binding", "shadow_price"]
-    causes = _best([res[columns + ["resource"]], sup[columns], sto[columns]], cause_keys, "value", largest=True)
+    causes = _best([res[[*columns, "resource"]], sup[columns], sto[columns]], cause_keys, "value", largest=True)
+    causes = causes.reindex(columns=[*columns, "resource"]).astype({"resource": object, "binding": object})
 
     relief = _reliefs(inputs, cases, capacity, make, causes)
     out = short.merge(causes, on=cause_keys, how="left").merge(relief, on=cause_keys, how="left")

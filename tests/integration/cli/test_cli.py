@@ -1,0 +1,65 @@
+"""The `opensop` command as a user runs it: exit codes, messages, never a traceback for a user mistake."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+TINY = Path(__file__).resolve().parents[2] / "data" / "tiny"
+OPENSOP = [sys.executable, "-m", "opensop.cli.main"]
+
+
+def opensop(*args: str, workspace: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPENSOP_WORKSPACE": str(workspace), "OPENSOP_USER": "steward", "COLUMNS": "200"}
+    env.pop("OPENSOP_DATABASE_URL", None)
+    return subprocess.run([*OPENSOP, *args], capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def test_init_import_status(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert opensop("status", workspace=workspace).returncode == 3  # no workspace yet: a clear error
+    init = opensop("init", workspace=workspace)
+    assert init.returncode == 0, init.stderr
+    imported = opensop("import", str(TINY), workspace=workspace)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "Load #1 imported" in imported.stdout
+    again = opensop("import", str(TINY), workspace=workspace)
+    assert "nothing changed" in again.stdout
+    status = opensop("status", workspace=workspace)
+    assert "1 load(s)" in status.stdout
+    assert "steward" in status.stdout
+
+
+def test_broken_import_exits_2_with_the_rule_and_no_traceback(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    opensop("init", workspace=workspace)
+    broken = tmp_path / "broken"
+    shutil.copytree(TINY, broken)
+    (broken / "inventory.csv").write_text("item_id,site_id,on_hand\nG1,LYON,-3\n")
+    report = tmp_path / "report.json"
+    result = opensop("import", str(broken), "--report", str(report), workspace=workspace)
+    assert result.returncode == 2
+    assert "negative_value" in result.stdout
+    assert "nothing was imported" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert '"rule": "negative_value"' in report.read_text()
+    assert "No data imported yet" in opensop("status", workspace=workspace).stdout
+
+
+def test_check_and_missing_path(tmp_path: Path) -> None:
+    assert opensop("check", str(TINY), workspace=tmp_path).returncode == 0
+    missing = opensop("check", str(tmp_path / "nowhere"), workspace=tmp_path)
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_demo_data_is_valid(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert opensop("demo-data", str(out), workspace=tmp_path).returncode == 0
+    checked = opensop("check", str(out), workspace=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+    assert "0 error(s)" in checked.stdout
