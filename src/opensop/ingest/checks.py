@@ -165,24 +165,45 @@ def check_empty_table(view: TableView) -> list[Issue]:
 # ---- cells -------------------------------------------------------------------------------------------------------
 
 
-def _parse_dates(text: pl.Expr) -> pl.Expr:
-    """Dates as written by ERPs and Excel: ISO, French dd/mm/yyyy, year-month, month/year, with or without time."""
-    cleaned = (
+def _normalise_dates(text: pl.Expr) -> pl.Expr:
+    """Year-month (2025-03) and month/year (03/2025) become full dates on the first of the month."""
+    return (
         pl.when(text.str.contains(r"^\d{4}-\d{1,2}$"))
         .then(text + "-01")
         .when(text.str.contains(r"^\d{1,2}/\d{4}$"))
         .then("01/" + text)
         .otherwise(text)
     )
-    parsed = [cleaned.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in DATE_FORMATS]
-    return pl.coalesce(parsed).dt.date()
+
+
+def parse_dates(text: pl.Series) -> pl.Series:
+    """Dates as written by ERPs and Excel: ISO, French dd/mm/yyyy, year-month, month/year, with or without time.
+
+    Each format is tried only on the cells that no earlier format could read, so a 10M-row column written in
+    one format is parsed once, not once per format.
+    """
+    parsed = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    pending = parsed.is_null() & text.is_not_null()
+    if pending.any():
+        index = pending.arg_true()
+        cleaned = text.gather(index).to_frame("t").select(_normalise_dates(pl.col("t"))).to_series()
+        found = pl.Series(text.name, [None] * len(index), dtype=pl.Date)
+        for fmt in DATE_FORMATS:
+            still = found.is_null() & cleaned.is_not_null()
+            if not still.any():
+                break
+            where = still.arg_true()
+            attempt = cleaned.gather(where).str.strptime(pl.Datetime("us"), fmt, strict=False).dt.date()
+            found = found.scatter(where, attempt)
+        parsed = parsed.scatter(index, found)
+    return parsed
 
 
 def _typed(column: Column, text: pl.Expr) -> pl.Expr:
     if column.dtype is ColumnType.STRING:
         return text
     if column.dtype in (ColumnType.PERIOD, ColumnType.DATE):
-        return _parse_dates(text)
+        return text.map_batches(parse_dates, return_dtype=pl.Date)
     number = text.str.replace_all(r"[\s\u00a0]", "").cast(pl.Float64, strict=False)
     number = pl.when(number.is_finite()).then(number)
     if column.dtype is ColumnType.INTEGER:
@@ -358,9 +379,10 @@ def bucket_history(view: TableView) -> None:
         return
     sums = [pl.col(c).sum() for c in ("quantity", "revenue") if c in frame.columns]
     view.frame = (
-        frame.with_columns(pl.col("period").dt.truncate("1mo"))
-        .group_by(["period", "item_id", "region_id"], maintain_order=True)
-        .agg(pl.col(ROW).first(), *sums)
+        frame.with_columns(pl.col("period").dt.month_start())
+        .group_by(["period", "item_id", "region_id"])
+        .agg(pl.col(ROW).min(), *sums)
+        .sort(ROW)
     )
 
 

@@ -68,7 +68,7 @@ def horizon(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig) ->
     return pd.date_range(start.to_period("M").to_timestamp(), periods=config.horizon_months, freq="MS")
 
 
-def _check_demand(demand: pd.DataFrame) -> pd.DataFrame:
+def check_demand(demand: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in DEMAND_COLUMNS if c not in demand.columns]
     if missing:
         raise OpenSOPError(
@@ -94,7 +94,7 @@ def _t(periods: pd.DatetimeIndex, values: pd.Series) -> np.ndarray:
 def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig, safety: pd.DataFrame) -> ModelInputs:
     """Inputs with product = item."""
     supply = config.supply
-    demand = _check_demand(demand)
+    demand = check_demand(demand)
     periods = horizon(data, demand, config)
     warnings = [f"no site serves {pair}: its demand is left out of the plan" for pair in unallocated(data, demand)]
     in_horizon = demand[demand["period"].isin(periods)]

@@ -22,6 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 INF = highspy.kHighsInf
+IIS_FROM_LP = 2  # HiGHS `iis_strategy`: compute the IIS from the LP (the default only checks bounds and rows)
 
 
 class SolveStatus(StrEnum):
@@ -225,6 +226,7 @@ def solve(
 
 def _conflicts(highs: highspy.Highs, program: LinearProgram, limit: int = 20) -> tuple[str, ...]:
     """Names of the rows and columns in HiGHS' IIS (at most `limit`), or nothing if HiGHS cannot compute one."""
+    highs.setOptionValue("iis_strategy", IIS_FROM_LP)
     status, iis = highs.getIis()
     if status == highspy.HighsStatus.kError:
         return ()

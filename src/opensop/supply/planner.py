@@ -17,7 +17,7 @@ from opensop.schema import PlanningData
 from opensop.supply.costs import cost_lines
 from opensop.supply.explain import shortfalls
 from opensop.supply.extract import _duals, extract
-from opensop.supply.inputs import ModelInputs, model_inputs
+from opensop.supply.inputs import ModelInputs, check_demand, model_inputs
 from opensop.supply.lp import SolveResult, SolveStatus, solve
 from opensop.supply.model import build
 from opensop.supply.safety import safety_stock as compute_safety_stock
@@ -129,6 +129,12 @@ def _worst(results: list[SolveResult]) -> SolveResult:
     return SolveResult(status, results[0].termination if results else "empty", objective, runtime)
 
 
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate the groups' frames, skipping empty ones (pandas would otherwise guess dtypes from them)."""
+    full = [f for f in frames if len(f)]
+    return pd.concat(full, ignore_index=True) if full else frames[0]
+
+
 def measures(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The plan as one long frame: measure, item_id, site_id, region_id, resource_id, period, value."""
     specs = [
@@ -170,6 +176,7 @@ def plan(
     """The constrained supply plan for `demand` (item_id, region_id, period, quantity [, sigma | lo_95, hi_95])."""
     supply = config.supply
     started = time.perf_counter()
+    demand = check_demand(demand)
     safety = (
         safety_stock
         if safety_stock is not None
@@ -216,7 +223,7 @@ def plan(
     started = time.perf_counter()
     names = ["production", "purchases", "transfers", "inventory", "service", "capacity", "headcount", "shortfalls"]
     if result.is_ok and pieces:
-        frames = {n: pd.concat([p[n] for p in pieces], ignore_index=True) for n in names}
+        frames = {n: _stack([p[n] for p in pieces]) for n in names}
     else:
         frames = {n: pd.DataFrame() for n in names}
     if result.is_ok and pieces:
