@@ -1,20 +1,26 @@
-"""Cycle commands: `demo` runs the whole monthly job on the embedded demo company."""
+"""Planning commands: `forecast` (standalone), `plan` (the monthly job on the workspace data) and `demo`."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from opensop.cli.console import print_counts, print_quality_summary
-from opensop.cli.progress import stages
+from opensop.cli.console import console, print_counts, print_quality_summary
+from opensop.cli.progress import counted, stages
 from opensop.cli.state import STATE
+from opensop.cli.summaries import print_demand_summary, print_supply_summary
+from opensop.config import PlanningConfig
+from opensop.demand.standalone import forecast_file
 from opensop.demo import generate_demo
+from opensop.errors import SourceError
 from opensop.ingest import write_csv_folder
+from opensop.pipeline import CycleResult, StepName, run_pipeline
 from opensop.schema.frames import PlanningData
 from opensop.services import imports
-from opensop.services.workspace import init_workspace
+from opensop.services.workspace import init_workspace, open_workspace
 
 
 def demo(
@@ -37,5 +43,56 @@ def demo(
     print_quality_summary(outcome.report)
 
 
+def forecast(
+    input_path: Annotated[Path, typer.Option("--input", help="Tidy CSV or Parquet file: unique_id, ds, y.")],
+    output: Annotated[Path, typer.Option(help="CSV or Parquet file to write the forecast to.")],
+    horizon: Annotated[int, typer.Option(min=1, help="Periods to forecast.")] = 18,
+    freq: Annotated[str, typer.Option(help="Pandas frequency of ds (MS monthly, W weekly, D daily...).")] = "MS",
+    levels: Annotated[str, typer.Option(help="Prediction interval levels, e.g. 80,95.")] = "80,95",
+    jobs: Annotated[int, typer.Option(help="Processes for the automatic models (-1: all cores).")] = -1,
+) -> None:
+    """Forecast any tidy file with OpenSOP's automatic model selection (no workspace needed)."""
+    try:
+        interval_levels = tuple(int(level) for level in levels.split(",") if level.strip())
+    except ValueError as error:
+        raise SourceError(f"--levels {levels!r} is not a list of numbers", hint="write e.g. --levels 80,95") from error
+    with counted("Forecasting series") as progress:
+        result = forecast_file(
+            input_path, horizon=horizon, freq=freq, levels=interval_levels, jobs=jobs, progress=progress
+        )
+    if output.suffix.lower() in (".parquet", ".pq"):
+        result.to_parquet(output, index=False)
+    else:
+        result.to_csv(output, index=False)
+    console.print(f"{result['unique_id'].nunique()} series forecast, {len(result)} rows written to {output}.")
+    warnings = result.attrs.get("warnings")
+    if warnings is not None and len(warnings):
+        console.print(f"{len(warnings)} series warning(s), e.g.: {warnings.iloc[0]['message']}")
+
+
+def run_job(until: StepName = StepName.SUPPLY) -> CycleResult:
+    """The monthly job on the workspace's latest load, with progress per step."""
+    workspace = open_workspace(STATE.settings)
+    try:
+        _, data = imports.current_dataset(workspace)
+    finally:
+        workspace.dispose()
+    with counted("Planning") as progress:
+        return run_pipeline(
+            data, PlanningConfig(), until=until, progress=lambda step, done, total: progress(done, total)
+        )
+
+
+def plan(
+    until: Annotated[StepName, typer.Option(help="Stop after this step.")] = StepName.SUPPLY,
+) -> None:
+    """Run the monthly job on the latest data: forecast, reconciliation, consensus, constrained supply plan."""
+    result = run_job(until)
+    print_demand_summary(result)
+    print_supply_summary(result)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(demo)
+    app.command()(forecast)
+    app.command()(plan)

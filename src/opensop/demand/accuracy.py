@@ -45,12 +45,21 @@ def _at_level(
     fc = snapshots.merge(h, on="item_id", how="left")
     act = actuals[["item_id", "region_id", "period", "quantity"]].merge(h, on="item_id", how="left")
     fc_level = fc.groupby(["cycle", "lag", *keys, "period"], as_index=False, dropna=False)[measures].sum(min_count=1)
-    act_level = act.groupby([*keys, "period"], as_index=False, dropna=False)["quantity"].sum()
+    act_level = act.groupby([*keys, "period"], dropna=False)["quantity"].sum().reset_index()
     cells = fc_level.merge(act_level, on=[*keys, "period"], how="inner").rename(columns={"quantity": "y"})
     for frame in (cells, act_level):
-        frame["unique_id"] = frame[keys].astype("string").agg("|".join, axis=1) if keys else "total"
+        frame["unique_id"] = _series_id(frame, keys)
     series = act_level.rename(columns={"period": "ds", "quantity": "y"})[["unique_id", "ds", "y"]]
     return cells, series.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def _series_id(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """One string id per key combination ("total" at the top level)."""
+    ids = pd.Series("total", index=frame.index, dtype="string")
+    for i, key in enumerate(keys):
+        part = frame[key].astype("string").fillna("<none>")
+        ids = part if i == 0 else ids + "|" + part
+    return ids
 
 
 def _scale(series: pd.DataFrame, season_length: int) -> pd.Series:

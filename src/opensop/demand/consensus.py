@@ -107,7 +107,9 @@ def apply_overrides(
         cols = [*CELL, "_locked", *(["value"] if "value" in locked.columns else [])]
         joined = plan[CELL].merge(marks[cols], on=CELL, how="left")
         is_locked = joined["_locked"].eq(True).to_numpy()
-        fixed = joined["value"].to_numpy(dtype="float64") if "value" in joined.columns else plan["statistical"].to_numpy()
+        fixed = (
+            joined["value"].to_numpy(dtype="float64") if "value" in joined.columns else plan["statistical"].to_numpy()
+        )
         lock_value = pd.Series(np.where(is_locked, np.where(np.isnan(fixed), plan["statistical"], fixed), np.nan))
     rows = _normalise_overrides(overrides) if len(overrides) else None
     found: list[pd.DataFrame] = []
@@ -128,10 +130,12 @@ def apply_overrides(
     latest = others.idxmax(axis=1).where(others.max(axis=1) >= 0)
     winner = pd.Series(np.where(touched_at[planner] >= 0, planner, latest), index=plan.index).fillna("statistical")
     values = plan[["statistical", *[str(s) for s in SOURCES]]].to_numpy()
-    column = pd.Index(["statistical", *[str(s) for s in SOURCES]]).get_indexer(winner)
+    column = pd.Index(["statistical", *[str(s) for s in SOURCES]]).get_indexer(pd.Index(winner))
     plan["consensus"] = values[np.arange(len(plan)), column]
     plan["consensus_source"] = winner.astype("string")
-    warnings = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["override_id", "rule", "message"])
+    warnings = (
+        pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["override_id", "rule", "message"])
+    )
     if rows is not None:
         invalid = rows[rows["status"] != "applied"]
         warnings = pd.concat(
@@ -166,7 +170,10 @@ def _apply_group(
     match["free_stat"] = np.where(match["locked"], 0.0, match["stat"])
     match["free_count"] = (~match["locked"]).astype("float64")
     per = match.groupby("override_id").agg(
-        stat=("stat", "sum"), locked=("lock_value", "sum"), free_stat=("free_stat", "sum"), free_count=("free_count", "sum")
+        stat=("stat", "sum"),
+        locked=("lock_value", "sum"),
+        free_stat=("free_stat", "sum"),
+        free_count=("free_count", "sum"),
     )
     first = match.groupby("override_id")[["kind", "value"]].first()
     target = np.where(first["kind"] == OverrideKind.PERCENT, per["stat"] * (1 + first["value"] / 100.0), first["value"])

@@ -119,9 +119,11 @@ def _run(options: EngineOptions, models: list[ModelName], method: str, df: pd.Da
     )
     data: Any = df.astype({"unique_id": "object"})
     if options.engine is ForecastEngine.DASK:
-        import dask.dataframe as dd
+        import dask.dataframe as dd  # noqa: PLC0415 - optional extra `distributed`, only for this engine
 
-        data = dd.from_pandas(data, npartitions=max(2, min(len(df) // 1000, 64)))
+        data = dd.from_pandas(  # type: ignore[no-untyped-call]
+            data, npartitions=max(2, min(len(df) // 1000, 64))
+        )
     # statsforecast's numba kernels warn on degenerate inputs (constant or all-zero windows, e.g.
     # "invalid value encountered in divide"); the fallback model and our post-processing handle those series.
     with warnings.catch_warnings():
@@ -178,7 +180,7 @@ def _score(long: pd.DataFrame, scale: pd.Series, metric: SelectionMetric) -> pd.
         score = sums["sae"] / sums["say"].where(sums["say"] > 0, np.nan)
         score = score.fillna(sums["sae"])
     score = score.where(~nan_rows.reindex(score.index).to_numpy(), np.inf)
-    return score.rename("score").reset_index()
+    return pd.DataFrame({"score": score}).reset_index()
 
 
 def _quantile_halfwidths(errors: pd.DataFrame, levels: tuple[int, ...]) -> pd.DataFrame:
@@ -314,7 +316,7 @@ def forecast_series(
     if len(zero_ids):
         found.append(warnings_frame(zero_ids, "all_zero", "no demand in the history: forecast is 0"))
 
-    forecast_parts = []
+    forecast_parts: list[pd.DataFrame] = []
     if selections:
         selection = pd.concat(selections, ignore_index=True)
         members = _final(options, live, selection, tick)
@@ -329,7 +331,7 @@ def forecast_series(
                 selection,
                 pd.DataFrame(
                     {"unique_id": zero_ids, "model": str(ModelName.ZERO), "members": str(ModelName.ZERO)}
-                ).assign(candidate_group=pd.NA, backtest_metric=np.nan, backtested=False),
+                ).assign(candidate_group=None, backtest_metric=np.nan, backtested=False),
             ],
             ignore_index=True,
         )
@@ -427,10 +429,10 @@ def _finish(forecast: pd.DataFrame, history: pd.DataFrame, options: EngineOption
             forecast[column] = forecast[column].fillna(forecast["forecast"])
     if options.nonnegative:
         forecast[["forecast", *bounds]] = forecast[["forecast", *bounds]].clip(lower=0.0)
-    point = forecast["forecast"]
-    lower, upper = point, point
+    lower = forecast["forecast"].to_numpy(dtype="float64")
+    upper = lower.copy()
     for level in sorted(options.levels):
-        lower = np.minimum(forecast[f"lo_{level}"], lower)
-        upper = np.maximum(forecast[f"hi_{level}"], upper)
+        lower = np.minimum(forecast[f"lo_{level}"].to_numpy(dtype="float64"), lower)
+        upper = np.maximum(forecast[f"hi_{level}"].to_numpy(dtype="float64"), upper)
         forecast[f"lo_{level}"], forecast[f"hi_{level}"] = lower, upper
     return forecast, pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=WARNING_COLUMNS)

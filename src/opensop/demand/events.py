@@ -42,11 +42,15 @@ def expand(events: pd.DataFrame, cells: pd.DataFrame, items: pd.DataFrame) -> pd
     ev["uplift_qty"] = ev["uplift_qty"].astype("float64").fillna(0.0)
     family_of = items[["item_id", "family_id"]]
     by_item = ev[ev["item_id"].notna()].drop(columns="family_id")
-    by_family = ev[ev["item_id"].isna() & ev["family_id"].notna()].drop(columns="item_id").merge(family_of, on="family_id")
+    by_family = (
+        ev[ev["item_id"].isna() & ev["family_id"].notna()].drop(columns="item_id").merge(family_of, on="family_id")
+    )
     targeted = pd.concat([by_item, by_family.drop(columns="family_id")], ignore_index=True)
     cells = cells[CELL].drop_duplicates()
     with_region = targeted[targeted["region_id"].notna()].merge(cells, on=CELL)
-    all_regions = targeted[targeted["region_id"].isna()].drop(columns="region_id").merge(cells, on=["item_id", "period"])
+    all_regions = (
+        targeted[targeted["region_id"].isna()].drop(columns="region_id").merge(cells, on=["item_id", "period"])
+    )
     out = pd.concat([with_region, all_regions], ignore_index=True)
     return out[[*CELL, "event", "uplift_pct", "uplift_qty"]]
 

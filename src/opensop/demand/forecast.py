@@ -71,7 +71,7 @@ def _series_keys(frame: pd.DataFrame) -> pd.DataFrame:
 def _prepare_history(data: PlanningData, last: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Raw monthly cells from each series' first positive sale to `last`, one extra 0 row at `last`."""
     raw = data.sales_history[[*CELL, "quantity"]].dropna(subset=SERIES)
-    first = raw[raw["quantity"] > 0].groupby(SERIES, as_index=False)["period"].min().rename(columns={"period": "first"})
+    first = raw[raw["quantity"] > 0].groupby(SERIES)["period"].min().rename("first").reset_index()
     raw = raw.merge(first, on=SERIES)
     raw = raw[raw["period"] >= raw["first"]].drop(columns="first")
     at_last = raw.loc[raw["period"] == last, SERIES].drop_duplicates()
@@ -154,7 +154,9 @@ def _launch_series(data: PlanningData, raw: pd.DataFrame) -> pd.DataFrame:
     new = items[(items["lifecycle"] == "new") & ~items["item_id"].isin(selling["item_id"])]
     if new.empty:
         return pd.DataFrame({"item_id": pd.Series(dtype="string"), "region_id": pd.Series(dtype="string")})
-    like = new[["item_id", "like_item_id"]].merge(selling.rename(columns={"item_id": "like_item_id"}), on="like_item_id")
+    like = new[["item_id", "like_item_id"]].merge(
+        selling.rename(columns={"item_id": "like_item_id"}), on="like_item_id"
+    )
     family_regions = selling.merge(items[["item_id", "family_id"]], on="item_id")[["family_id", "region_id"]]
     by_family = new[["item_id", "family_id"]].merge(family_regions.drop_duplicates(), on="family_id")
     both = pd.concat([like[SERIES], by_family[SERIES]]).drop_duplicates()

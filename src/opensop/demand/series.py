@@ -37,14 +37,13 @@ def _grid_positions(ds: pd.Series, freq: str | int) -> tuple[np.ndarray, np.ndar
         start = int(values.min())
         offset = values - start
         on_grid = offset % freq == 0
-        grid = pd.Index(np.arange(start, int(values.max()) + freq, freq))
-        return offset // freq, on_grid, grid
-    grid = pd.date_range(ds.min(), ds.max(), freq=freq)
-    positions = grid.searchsorted(ds.to_numpy())
-    inside = positions < len(grid)
+        return offset // freq, on_grid, pd.Index(np.arange(start, int(values.max()) + freq, freq))
+    dates = pd.date_range(ds.min(), ds.max(), freq=freq)
+    positions = dates.searchsorted(ds.to_numpy())
+    inside = positions < len(dates)
     on_grid = np.zeros(len(ds), dtype=bool)
-    on_grid[inside] = grid.to_numpy()[positions[inside]] == ds.to_numpy()[inside]
-    return positions, on_grid, grid
+    on_grid[inside] = dates.to_numpy()[positions[inside]] == ds.to_numpy()[inside]
+    return positions, on_grid, dates
 
 
 def sanitize(frame: pd.DataFrame, *, freq: str | int, nonnegative: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -75,7 +74,7 @@ def sanitize(frame: pd.DataFrame, *, freq: str | int, nonnegative: bool = True) 
         found.append(
             warnings_frame(df.loc[duplicated, "unique_id"], "duplicated_dates", "rows of the same date were summed")
         )
-    df = df.groupby(["unique_id", "ds"], as_index=False, sort=True)["y"].sum()
+    df = df.groupby(["unique_id", "ds"], sort=True)["y"].sum().reset_index()
     if nonnegative:
         negative = df["y"] < 0
         if negative.any():

@@ -37,10 +37,7 @@ def read_tidy(input_path: Path | str) -> pd.DataFrame:
     if not path.exists():
         raise SourceError(f"input file not found: {path}")
     try:
-        if path.suffix.lower() in {".parquet", ".pq"}:
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path)
+        frame = pd.read_parquet(path) if path.suffix.lower() in {".parquet", ".pq"} else pd.read_csv(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise SourceError(f"cannot read {path}: {exc}", hint="give a CSV or Parquet file") from exc
     missing = [c for c in REQUIRED if c not in frame.columns]
@@ -98,7 +95,9 @@ def forecast_file(
     progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Forecast a tidy CSV/Parquet file; per-series warnings travel in `result.attrs["warnings"]` (a frame)."""
-    result = forecast_frame(read_tidy(input_path), horizon=horizon, freq=freq, levels=levels, jobs=jobs, progress=progress)
+    result = forecast_frame(
+        read_tidy(input_path), horizon=horizon, freq=freq, levels=levels, jobs=jobs, progress=progress
+    )
     out = result.forecast.copy()
     out.attrs["warnings"] = result.warnings
     out.attrs["selection"] = result.selection

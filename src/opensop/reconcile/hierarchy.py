@@ -126,19 +126,19 @@ def reconcile(
         node_frames.append(nodes.assign(level=level.name))
         tags[level.name] = np.arange(offset, offset + len(nodes))
         offset += len(nodes)
-    S = sparse.vstack(blocks, format="csr")
+    summing = sparse.vstack(blocks, format="csr")
     y_hat = np.vstack(y_hats)
 
     if method is ReconciliationMethod.BOTTOM_UP:
         b_tilde = y_bottom
     elif method is ReconciliationMethod.MIN_TRACE:
         # The closed form in float64 first; only when it goes negative, the (float32) non-negative QP.
-        b_tilde = np.asarray(MinTraceSparse(method="wls_struct").fit_predict(S=S, y_hat=y_hat)["mean"])[-n_b:]
+        b_tilde = np.asarray(MinTraceSparse(method="wls_struct").fit_predict(S=summing, y_hat=y_hat)["mean"])[-n_b:]
         if b_tilde.min(initial=0.0) < 0:
             with warnings.catch_warnings():
                 # hierarchicalforecast warns that it clips negative base forecasts; ours are clipped already.
                 warnings.simplefilter("ignore", UserWarning)
-                result = MinTraceSparse(method="wls_struct", nonnegative=True).fit_predict(S=S, y_hat=y_hat)
+                result = MinTraceSparse(method="wls_struct", nonnegative=True).fit_predict(S=summing, y_hat=y_hat)
             b_tilde = np.asarray(result["mean"])[-n_b:]
         b_tilde = np.clip(b_tilde.astype("float64"), 0.0, None)
     else:
@@ -148,11 +148,11 @@ def reconcile(
             tree_tags[name] = np.arange(start, start + len(tags[name]))
             start += len(tags[name])
         result = TopDownSparse(method="forecast_proportions").fit_predict(
-            S=S[rows], y_hat=y_hat[rows], tags=tree_tags
+            S=summing[rows], y_hat=y_hat[rows], tags=tree_tags
         )
         b_tilde = np.clip(np.asarray(result["mean"])[-n_b:], 0.0, None)
 
-    coherent = S @ b_tilde
+    coherent = summing @ b_tilde
     nodes_all = pd.concat(node_frames, ignore_index=True).reindex(columns=["level", *KEY_COLUMNS])
     n_nodes, n_periods = coherent.shape
     levels = nodes_all.loc[np.repeat(np.arange(n_nodes), n_periods)].reset_index(drop=True)

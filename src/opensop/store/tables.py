@@ -96,3 +96,6 @@ def _input_table(name: str) -> Table:
 
 
 INPUT_TABLES: dict[str, Table] = {spec.name: _input_table(spec.name) for spec in TABLES}
+
+# Application tables register on the same MetaData, so Alembic sees them (imported last: they use Base).
+import opensop.store.cycle_tables  # noqa: E402, F401

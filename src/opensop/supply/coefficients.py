@@ -110,5 +110,5 @@ def component_holding(data: PlanningData) -> pd.DataFrame:
     policies = data.policies.astype({"abc_class": str}).set_index("abc_class")["holding_cost_rate"]
     rate = float(policies.get("B", DEFAULT_POLICY["holding_cost_rate"]))
     suppliers = data.suppliers[["part_id", "unit_cost"]].astype({"part_id": str, "unit_cost": float})
-    cheapest = suppliers.groupby("part_id", as_index=False)["unit_cost"].min()
+    cheapest = suppliers.groupby("part_id", as_index=False)[["unit_cost"]].min()
     return pd.DataFrame({"component": cheapest["part_id"], "holding": rate / 12 * cheapest["unit_cost"]})

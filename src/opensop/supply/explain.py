@@ -62,9 +62,12 @@ def shortfalls(
     cases = short[cause_keys].drop_duplicates()
     upstream = cases.merge(inputs.lanes[["from_site", "to_site"]], left_on="site", right_on="to_site")
     sources = pd.concat(
-        [cases.assign(source=cases["site"]), upstream.assign(source=upstream["from_site"])[[*cause_keys]].assign(
-            source=upstream["from_site"].to_numpy()
-        )],
+        [
+            cases.assign(source=cases["site"]),
+            upstream.assign(source=upstream["from_site"])[[*cause_keys]].assign(
+                source=upstream["from_site"].to_numpy()
+            ),
+        ],
         ignore_index=True,
     )
     usage = inputs.usage.rename(columns={"site": "source"})

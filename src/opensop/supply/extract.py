@@ -51,13 +51,13 @@ def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[
     sub = _values(lp, solution, "subcontract").rename(columns={"value": "subcontract"})
     overtime = _values(lp, solution, "overtime").rename(columns={"value": "overtime"})
     load = make.merge(inputs.usage, on=["product", "site"])
-    load = load.assign(load=load["made"] * load["usage"]).groupby(["resource", "t"], as_index=False)["load"].sum()
+    load = load.assign(load=load["made"] * load["usage"]).groupby(["resource", "t"], as_index=False)[["load"]].sum()
     capacity = inputs.capacity.rename(columns={"overtime": "overtime_capacity"})
     capacity = capacity.merge(load, on=["resource", "t"], how="left").merge(overtime, on=["resource", "t"])
     capacity["load"] = capacity["load"].fillna(0.0)
     share = (capacity["overtime"] / capacity["load"].where(capacity["load"] > EPS)).fillna(0.0).clip(0.0, 1.0)
     bottleneck = inputs.usage[inputs.usage["usage"] > 0].merge(capacity.assign(share=share)[["resource", "t", "share"]])
-    bottleneck = bottleneck.groupby(["product", "site", "t"], as_index=False)["share"].max()
+    bottleneck = bottleneck.groupby(["product", "site", "t"], as_index=False)[["share"]].max()
     production = make.merge(sub, on=["product", "site", "t"], how="outer").merge(
         bottleneck, on=["product", "site", "t"], how="left"
     )

@@ -88,7 +88,7 @@ def check_demand(demand: pd.DataFrame) -> pd.DataFrame:
 
 
 def _t(periods: pd.DatetimeIndex, values: pd.Series) -> np.ndarray:
-    return np.asarray(periods.get_indexer(pd.to_datetime(values).astype("datetime64[ns]")))
+    return np.asarray(periods.get_indexer(pd.DatetimeIndex(pd.to_datetime(values).astype("datetime64[ns]"))))
 
 
 def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig, safety: pd.DataFrame) -> ModelInputs:
@@ -109,7 +109,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
     lattice = series.merge(pd.DataFrame({"period": periods}), how="cross")
     lattice = lattice.merge(allocated[[*keys, "period", "quantity"]], on=[*keys, "period"], how="left")
     lattice["quantity"] = lattice["quantity"].fillna(0.0)
-    lattice = lattice.groupby([*keys, "period"], as_index=False)["quantity"].sum()
+    lattice = lattice.groupby([*keys, "period"], as_index=False)[["quantity"]].sum()
     lattice = service_coefficients(data, lattice, priority_step=supply.priority_step)
     lattice["t"] = _t(periods, lattice["period"])
     demand_frame = lattice.rename(columns={"item_id": "product", "region_id": "region", "site_id": "site"})
@@ -124,7 +124,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
     open_supply = open_supply.astype({"part_id": str, "site_id": str}).assign(t=_t(periods, open_supply["period"]))
     open_supply = open_supply[open_supply["t"] >= 0]
     is_item = open_supply["part_id"].isin(items)
-    receipts = open_supply[is_item].groupby(["part_id", "site_id", "t"], as_index=False)["quantity"].sum()
+    receipts = open_supply[is_item].groupby(["part_id", "site_id", "t"], as_index=False)[["quantity"]].sum()
     receipts = receipts.rename(columns={"part_id": "product", "site_id": "site"})
 
     stocked = pd.concat(
@@ -136,7 +136,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
         ]
     ).drop_duplicates()
     stock = stocked.merge(unit_costs(data, stocked), on=["item_id", "site_id"])
-    stock = stock.merge(inventory.groupby(["item_id", "site_id"], as_index=False)["on_hand"].sum(), how="left")
+    stock = stock.merge(inventory.groupby(["item_id", "site_id"], as_index=False)[["on_hand"]].sum(), how="left")
     stock = stock.merge(item_attributes(data)[["item_id", "max_stock", "unit_price"]], on="item_id", how="left")
     stock = stock.merge(safety[["item_id", "site_id", "safety_stock"]], on=["item_id", "site_id"], how="left")
     stock["on_hand"] = stock["on_hand"].fillna(0.0)
@@ -166,11 +166,11 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
     comp_stock = comp_sites[["component", "site"]].drop_duplicates()
     comp_inventory = inventory.rename(columns={"item_id": "component", "site_id": "site"})
     comp_stock = comp_stock.merge(
-        comp_inventory.groupby(["component", "site"], as_index=False)["on_hand"].sum(), how="left"
+        comp_inventory.groupby(["component", "site"], as_index=False)[["on_hand"]].sum(), how="left"
     )
     comp_stock = comp_stock.merge(component_holding(data), on="component", how="left")
     comp_stock = comp_stock.fillna({"on_hand": 0.0, "holding": 0.0})
-    comp_receipts = open_supply[~is_item].groupby(["part_id", "site_id", "t"], as_index=False)["quantity"].sum()
+    comp_receipts = open_supply[~is_item].groupby(["part_id", "site_id", "t"], as_index=False)[["quantity"]].sum()
     comp_receipts = comp_receipts.rename(columns={"part_id": "component", "site_id": "site"})
 
     suppliers = data.suppliers[["supplier_id", "part_id", "lead_time_months", "monthly_capacity", "unit_cost"]].dropna(
@@ -317,7 +317,7 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
 
     def summed(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         merged = frame.rename(columns={"product": "item_id"}).merge(to_family, on="item_id")
-        return merged.groupby(["product", *by], as_index=False)["quantity"].sum()
+        return merged.groupby(["product", *by], as_index=False)[["quantity"]].sum()
 
     return replace(
         inputs,

@@ -193,7 +193,7 @@ def solve(
     model.a_matrix_.value_ = matrix.data
     build_seconds = time.perf_counter() - started
 
-    highs = highspy.Highs()
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(time_limit))
     highs.setOptionValue("solver", method)

@@ -34,7 +34,7 @@ def requirements(
     frame = demand.assign(period=pd.to_datetime(demand["period"]).dt.to_period("M").dt.to_timestamp())
     frame = frame[frame["period"].isin(periods)]
     gross = allocate(data, frame[["item_id", "region_id", "period", "quantity"]])
-    gross = gross.groupby(["item_id", "site_id", "period"], as_index=False)["quantity"].sum()
+    gross = gross.groupby(["item_id", "site_id", "period"], as_index=False)[["quantity"]].sum()
     pairs = gross[["item_id", "site_id"]].drop_duplicates()
     grid = pairs.merge(pd.DataFrame({"period": periods}), how="cross")
     grid = grid.merge(gross.rename(columns={"quantity": "gross"}), how="left")
@@ -42,12 +42,14 @@ def requirements(
     receipts = receipts.astype({"part_id": str, "site_id": str}).rename(
         columns={"part_id": "item_id", "quantity": "receipts"}
     )
-    receipts = receipts.groupby(["item_id", "site_id", "period"], as_index=False)["receipts"].sum()
+    receipts = receipts.groupby(["item_id", "site_id", "period"], as_index=False)[["receipts"]].sum()
     grid = grid.merge(receipts, how="left")
     stock = data.inventory[["item_id", "site_id", "on_hand"]].dropna().astype({"item_id": str, "site_id": str})
-    stock = stock.groupby(["item_id", "site_id"], as_index=False)["on_hand"].sum()
-    safety = safety_stock if safety_stock is not None else compute_safety_stock(
-        data, demand, method=config.supply.safety_stock_method
+    stock = stock.groupby(["item_id", "site_id"], as_index=False)[["on_hand"]].sum()
+    safety = (
+        safety_stock
+        if safety_stock is not None
+        else compute_safety_stock(data, demand, method=config.supply.safety_stock_method)
     )
     safety = safety[["item_id", "site_id", "safety_stock"]].astype({"item_id": str, "site_id": str})
     grid = grid.merge(stock, how="left").merge(safety, how="left")
@@ -70,7 +72,7 @@ def rough_cut_capacity(data: PlanningData, requirements: pd.DataFrame, config: P
     routings = routings.astype({"item_id": str, "site_id": str, "resource_id": str})
     load = requirements.merge(routings, on=["item_id", "site_id"])
     load = load.assign(load=load["net"] * load["usage_per_unit"])
-    load = load.groupby(["resource_id", "period"], as_index=False)["load"].sum()
+    load = load.groupby(["resource_id", "period"], as_index=False)[["load"]].sum()
     out = capacity.rename(columns={"resource": "resource_id", "site": "site_id"}).merge(
         load, on=["resource_id", "period"], how="left"
     )
@@ -78,7 +80,20 @@ def rough_cut_capacity(data: PlanningData, requirements: pd.DataFrame, config: P
     extra = out["load"] - out["regular"]
     out["overtime_needed"] = extra.clip(lower=0.0).clip(upper=out["overtime"])
     out["overload"] = (extra - out["overtime"]).clip(lower=0.0)
-    out["utilisation"] = np.where(out["regular"] > 0, out["load"] / out["regular"].where(out["regular"] > 0, 1.0), np.nan)
+    out["utilisation"] = np.where(
+        out["regular"] > 0, out["load"] / out["regular"].where(out["regular"] > 0, 1.0), np.nan
+    )
     return out[
-        ["resource_id", "site_id", "kind", "period", "load", "regular", "overtime", "overtime_needed", "overload", "utilisation"]
+        [
+            "resource_id",
+            "site_id",
+            "kind",
+            "period",
+            "load",
+            "regular",
+            "overtime",
+            "overtime_needed",
+            "overload",
+            "utilisation",
+        ]
     ].reset_index(drop=True)

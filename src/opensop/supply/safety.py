@@ -11,7 +11,7 @@ time from a making site elsewhere. Policies come from `policies` by the item's A
 * Cycle service level alpha:  SS = z * sigma * sqrt(L),  z = Phi^-1(alpha).
 * Fill rate beta (share of demand served from stock): the expected shortage per monthly cycle must not exceed
   (1 - beta) * mu, with  E[shortage] = sigma * sqrt(L) * G(k)  and the standard normal loss function
-  G(k) = phi(k) - k * (1 - Phi(k));  SS = max(0, k) * sigma * sqrt(L)  with k solving G(k) = (1-beta) mu / (sigma sqrt L).
+  G(k) = phi(k) - k * (1 - Phi(k));  SS = max(0, k) * sigma * sqrt(L),  k solving G(k) = (1-beta) mu / (sigma sqrt L).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def fill_rate_factor(target: np.ndarray) -> np.ndarray:
         above = loss_function(mid) > target
         lo = np.where(above, mid, lo)
         hi = np.where(above, hi, mid)
-    return (lo + hi) / 2
+    return np.asarray((lo + hi) / 2, dtype=float)
 
 
 def lead_times(data: PlanningData) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def lead_times(data: PlanningData) -> pd.DataFrame:
     moved = made.merge(lanes, left_on="site_id", right_on="from_site")
     moved = moved.assign(site_id=moved["to_site"], lead_time_months=moved["lead_time_months"].fillna(0.0) + 1.0)
     both = pd.concat([own, moved[["item_id", "site_id", "lead_time_months"]]], ignore_index=True)
-    return both.groupby(["item_id", "site_id"], as_index=False)["lead_time_months"].min()
+    return both.groupby(["item_id", "site_id"], as_index=False)[["lead_time_months"]].min()
 
 
 def safety_stock(
@@ -92,7 +92,8 @@ def safety_stock(
         factor = norm.ppf(level)
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
-            target = np.where(spread > 0, (1 - level) * site["mean_demand"].to_numpy() / spread, np.inf)
+            mean = site["mean_demand"].to_numpy()
+            target = np.where((spread > 0) & (mean > 0), (1 - level) * mean / spread, np.inf)
         factor = np.where(np.isfinite(target), fill_rate_factor(np.minimum(target, 1e6)), 0.0)
     site["factor"] = factor
     site["safety_stock"] = np.maximum(factor, 0.0) * spread

@@ -103,8 +103,14 @@ def test_end_inventory_target_opening_stock() -> None:
 def test_subcontracting_relieves_capacity() -> None:
     # 150 demand vs 120 in-house: 30 subcontracted at 70 (cheaper than losing at 200)
     data = one_plant(
-        costs={"item_id": ["A"], "site_id": ["P"], "material": [30.0], "conversion": [20.0],
-               "subcontract_cost": [70.0], "subcontract_capacity": [50.0]},
+        costs={
+            "item_id": ["A"],
+            "site_id": ["P"],
+            "material": [30.0],
+            "conversion": [20.0],
+            "subcontract_cost": [70.0],
+            "subcontract_capacity": [50.0],
+        },
     )
     result = plan(data, demand_of(150.0), config_for(1), safety_stock=NO_SAFETY)
     assert result.production["subcontract"].sum() == pytest.approx(30.0)
@@ -115,7 +121,12 @@ def test_subcontracting_relieves_capacity() -> None:
 def two_items(**tables: object) -> object:
     return one_plant(
         items={"item_id": ["A", "B"], "family_id": ["F", "F"], "unit_price": [100.0, 100.0], "unit_cost": [50.0, 50.0]},
-        routings={"item_id": ["A", "B"], "site_id": ["P", "P"], "resource_id": ["M", "M"], "usage_per_unit": [1.0, 1.0]},
+        routings={
+            "item_id": ["A", "B"],
+            "site_id": ["P", "P"],
+            "resource_id": ["M", "M"],
+            "usage_per_unit": [1.0, 1.0],
+        },
         **tables,
     )
 
@@ -137,10 +148,21 @@ def test_family_level_matches_item_level_for_identical_items_and_splits_pro_rata
 def test_independent_sites_are_solved_separately_with_the_same_optimum() -> None:
     data = one_plant(
         sites={"site_id": ["P", "Q"], "kind": ["plant", "plant"]},
-        resources={"resource_id": ["M", "N"], "site_id": ["P", "Q"], "kind": ["machine", "machine"],
-                   "regular_capacity": [100.0, 60.0], "overtime_capacity": [20.0, 0.0], "overtime_cost": [5.0, 0.0]},
+        resources={
+            "resource_id": ["M", "N"],
+            "site_id": ["P", "Q"],
+            "kind": ["machine", "machine"],
+            "regular_capacity": [100.0, 60.0],
+            "overtime_capacity": [20.0, 0.0],
+            "overtime_cost": [5.0, 0.0],
+        },
         items={"item_id": ["A", "B"], "family_id": ["F", "F"], "unit_price": [100.0, 80.0], "unit_cost": [50.0, 40.0]},
-        routings={"item_id": ["A", "B"], "site_id": ["P", "Q"], "resource_id": ["M", "N"], "usage_per_unit": [1.0, 1.0]},
+        routings={
+            "item_id": ["A", "B"],
+            "site_id": ["P", "Q"],
+            "resource_id": ["M", "N"],
+            "usage_per_unit": [1.0, 1.0],
+        },
     )
     demand = pd.concat([demand_of(90.0, 130.0), demand_of(70.0, 40.0, item="B")])
     safety = pd.DataFrame({"item_id": ["A", "B"], "site_id": ["P", "Q"], "safety_stock": [0.0, 0.0]})

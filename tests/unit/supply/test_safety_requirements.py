@@ -67,7 +67,13 @@ def test_requirements_net_stock_receipts_and_safety_stock() -> None:
     # PA = 20, 10, -20 ; SS - PA = -10, 0, 30 -> cumulative net 0, 0, 30 -> net 0, 0, 30
     data = one_plant(
         inventory={"item_id": ["A"], "site_id": ["P"], "on_hand": [50.0]},
-        open_supply={"part_id": ["A"], "site_id": ["P"], "period": ["2025-02-01"], "quantity": [20.0], "kind": ["production"]},
+        open_supply={
+            "part_id": ["A"],
+            "site_id": ["P"],
+            "period": ["2025-02-01"],
+            "quantity": [20.0],
+            "kind": ["production"],
+        },
     )
     safety = pd.DataFrame({"item_id": ["A"], "site_id": ["P"], "safety_stock": [10.0]})
     table = requirements(data, demand_of(30.0, 30.0, 30.0), config_for(3), safety_stock=safety)
@@ -98,8 +104,13 @@ def test_calendar_override_and_labour_capacity() -> None:
             "overtime_cost": [5.0, 30.0],
         },
         resource_calendar={"resource_id": ["M"], "period": ["2025-02-01"], "regular": [50.0]},
-        workforce={"site_id": ["P"], "resource_id": ["L"], "headcount": [10.0], "hours_per_worker": [150.0],
-                   "max_overtime_per_worker": [10.0]},
+        workforce={
+            "site_id": ["P"],
+            "resource_id": ["L"],
+            "headcount": [10.0],
+            "hours_per_worker": [150.0],
+            "max_overtime_per_worker": [10.0],
+        },
     )
     safety = pd.DataFrame({"item_id": ["A"], "site_id": ["P"], "safety_stock": [0.0]})
     config = config_for(2)

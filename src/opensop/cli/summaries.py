@@ -1,0 +1,97 @@
+"""Rich summaries of a planning run: what the demand and supply reviews would put on the meeting's first slide."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.table import Table
+
+from opensop.cli.console import console
+from opensop.pipeline import CycleResult
+
+
+def _euros(value: float) -> str:
+    return f"{value / 1e6:,.2f} M€" if abs(value) >= 1e5 else f"{value:,.0f} €"
+
+
+def print_demand_summary(result: CycleResult) -> None:
+    forecast = result.require_forecast()
+    selection = forecast.selection
+    table = Table(title="Demand review: statistical forecast")
+    for column in ("demand class", "series", "most chosen model", "median backtest error"):
+        table.add_column(column)
+    for demand_class, group in selection.groupby("demand_class", sort=True):
+        models = group["model"].value_counts()
+        metric = group["backtest_metric"].median()
+        table.add_row(
+            str(demand_class),
+            str(len(group)),
+            f"{models.index[0]} ({models.iloc[0]})" if len(models) else "",
+            "" if pd.isna(metric) else f"{metric:.2f}",
+        )
+    console.print(table)
+    horizon = forecast.forecast["period"]
+    console.print(
+        f"{len(selection)} series forecast over {horizon.nunique()} months "
+        f"({horizon.min():%Y-%m} to {horizon.max():%Y-%m}); {len(forecast.warnings)} series warning(s)."
+    )
+
+
+def print_supply_summary(result: CycleResult, *, top: int = 8) -> None:
+    plan = result.supply
+    if plan is None:
+        return
+    if not plan.solve.is_ok:
+        console.print(f"[red]Supply plan: {plan.solve.status}[/red] {'; '.join(plan.solve.conflicts)}")
+        return
+    costs = plan.costs.set_index("line")["value"]
+    cost_table = Table(
+        title=f"Supply review: cost of the plan ({plan.solve.status}, {plan.solve.runtime_seconds:.1f} s)"
+    )
+    cost_table.add_column("line")
+    cost_table.add_column("value", justify="right")
+    for line, value in costs.items():
+        if value:
+            cost_table.add_row(str(line), _euros(float(value)))
+    console.print(cost_table)
+    service = plan.service
+    demand = float(service["demand"].sum())
+    served = float(service["served"].sum())
+    console.print(
+        f"Service: {served / demand:.1%} of {demand:,.0f} units served on time; "
+        f"backlog {float(service['backlog'].sum()):,.0f} unit-months, lost {float(service['lost'].sum()):,.0f} units."
+    )
+    capacity = plan.capacity
+    peaks = capacity.sort_values(["utilisation", "shadow_price"], ascending=False).head(top)
+    peak_table = Table(title="Capacity peaks (load vs regular capacity, shadow price of one more unit)")
+    for column in ("resource", "month", "load", "regular", "overtime used", "utilisation", "shadow price"):
+        peak_table.add_column(column, justify="right" if column not in ("resource", "month") else "left")
+    for row in peaks.itertuples():
+        peak_table.add_row(
+            str(row.resource_id),
+            f"{row.period:%Y-%m}",
+            f"{row.load:,.0f}",
+            f"{row.regular:,.0f}",
+            f"{row.overtime:,.0f}",
+            f"{row.utilisation:.0%}",
+            f"{row.shadow_price:,.2f}",
+        )
+    console.print(peak_table)
+    shortfalls = plan.shortfalls
+    if shortfalls.empty:
+        console.print("No shortfall: the consensus demand can be served.")
+        return
+    worst = shortfalls.sort_values("quantity", ascending=False).head(top)
+    short_table = Table(title=f"Top shortfalls ({len(shortfalls)} item x region x month cells short)")
+    for column in ("item", "region", "month", "short", "why (binding)", "shadow price", "cheapest relief"):
+        short_table.add_column(column)
+    for row in worst.itertuples():
+        short_table.add_row(
+            str(row.item_id),
+            str(row.region_id),
+            f"{row.period:%Y-%m}",
+            f"{row.quantity:,.0f}",
+            str(row.binding) + (f" ({row.binding_period:%Y-%m})" if pd.notna(row.binding_period) else ""),
+            f"{row.shadow_price:,.2f}",
+            str(row.relief),
+        )
+    console.print(short_table)

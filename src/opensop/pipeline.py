@@ -1,0 +1,141 @@
+"""The monthly planning job as one ordered list of named steps, driven by a frozen PlanningConfig.
+
+forecast -> reconcile -> consensus -> supply (-> finance -> kpi when those engines are given the plan).
+Each step reads what earlier steps produced in the `CycleResult` and adds its own part; `run_pipeline(...,
+until=...)` stops after any step, so the services can run the demand review alone, then the supply review, and
+the web and CLI show the same results. Pure: frames in, frames out; the services persist them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+import pandas as pd
+
+from opensop.config import PlanningConfig
+from opensop.demand import ConsensusDemand, DemandForecast, apply_overrides, forecast_demand
+from opensop.reconcile import ReconciledForecast, reconcile
+from opensop.schema import PlanningData
+from opensop.supply import SupplyPlan
+from opensop.supply import plan as plan_supply
+
+Progress = Callable[[str, int, int], None]
+"""progress(step name, done, total): drives the CLI's bars and the worker's run record."""
+
+
+class StepName(StrEnum):
+    FORECAST = "forecast"
+    RECONCILE = "reconcile"
+    CONSENSUS = "consensus"
+    SUPPLY = "supply"
+
+
+OVERRIDE_COLUMNS = [
+    "source",
+    "kind",
+    "value",
+    "period",
+    "item_id",
+    "family_id",
+    "category_id",
+    "region_id",
+    "author",
+    "reason",
+    "comment",
+]
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    """Everything one run of the job produced; parts are None until their step has run."""
+
+    data: PlanningData
+    config: PlanningConfig
+    overrides: pd.DataFrame
+    forecast: DemandForecast | None = None
+    reconciled: ReconciledForecast | None = None
+    consensus: ConsensusDemand | None = None
+    supply: SupplyPlan | None = None
+
+    def require_forecast(self) -> DemandForecast:
+        if self.forecast is None:
+            raise RuntimeError("the forecast step has not run")
+        return self.forecast
+
+    def require_consensus(self) -> ConsensusDemand:
+        if self.consensus is None:
+            raise RuntimeError("the consensus step has not run")
+        return self.consensus
+
+    def supply_demand(self) -> pd.DataFrame:
+        """Consensus demand with the statistical intervals, as the supply plan expects it."""
+        consensus = self.require_consensus().plan
+        bounds = self.require_forecast().forecast[["item_id", "region_id", "period", "lo_95", "hi_95"]]
+        demand = consensus[["item_id", "region_id", "period", "consensus", "statistical"]].merge(
+            bounds, on=["item_id", "region_id", "period"], how="left"
+        )
+        # The intervals were drawn around the statistical forecast; they move with the consensus.
+        shift = demand["consensus"] - demand["statistical"]
+        demand["lo_95"] = (demand["lo_95"] + shift).clip(lower=0.0)
+        demand["hi_95"] = (demand["hi_95"] + shift).clip(lower=0.0)
+        return demand.rename(columns={"consensus": "quantity"}).drop(columns="statistical")
+
+
+def _forecast(result: CycleResult, progress: Progress) -> CycleResult:
+    forecast = forecast_demand(
+        result.data, result.config, progress=lambda done, total: progress(StepName.FORECAST, done, total)
+    )
+    return replace(result, forecast=forecast)
+
+
+def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
+    forecast = result.require_forecast().forecast
+    reconciled = reconcile(forecast, result.data.item_hierarchy(), result.config.reconciliation)
+    return replace(result, reconciled=reconciled)
+
+
+def _consensus(result: CycleResult, _progress: Progress) -> CycleResult:
+    coherent = result.reconciled.items if result.reconciled is not None else result.require_forecast().forecast
+    consensus = apply_overrides(coherent, result.overrides, result.data.item_hierarchy())
+    return replace(result, consensus=consensus)
+
+
+def _supply(result: CycleResult, _progress: Progress) -> CycleResult:
+    return replace(result, supply=plan_supply(result.data, result.supply_demand(), result.config))
+
+
+@dataclass(frozen=True)
+class Step:
+    name: StepName
+    title: str
+    run: Callable[[CycleResult, Progress], CycleResult]
+
+
+STEPS: tuple[Step, ...] = (
+    Step(StepName.FORECAST, "Statistical forecast", _forecast),
+    Step(StepName.RECONCILE, "Hierarchy reconciliation", _reconcile),
+    Step(StepName.CONSENSUS, "Consensus demand", _consensus),
+    Step(StepName.SUPPLY, "Constrained supply plan", _supply),
+)
+
+
+def run_pipeline(
+    data: PlanningData,
+    config: PlanningConfig,
+    *,
+    overrides: pd.DataFrame | None = None,
+    until: StepName = StepName.SUPPLY,
+    progress: Progress | None = None,
+) -> CycleResult:
+    """Run the steps in order up to and including `until`."""
+    report = progress or (lambda _step, _done, _total: None)
+    result = CycleResult(data, config, overrides if overrides is not None else pd.DataFrame(columns=OVERRIDE_COLUMNS))
+    for step in STEPS:
+        report(step.name, 0, 1)
+        result = step.run(result, report)
+        report(step.name, 1, 1)
+        if step.name == until:
+            break
+    return result

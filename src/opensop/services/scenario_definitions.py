@@ -1,0 +1,135 @@
+"""Scenario definitions: a named set of levers (JSON) and an optional PlanningConfig, stored for the scenario runs
+to come. A scenario is a key over plan measures, never a copy of the database; this is only its recipe.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from opensop.config import PlanningConfig
+from opensop.cycle.permissions import Action, require
+from opensop.errors import ConflictError, NotFoundError
+from opensop.services.auth import Principal
+from opensop.services.failures import InvalidRequest, StaleWrite
+from opensop.services.workspace import Workspace
+from opensop.store import repositories
+from opensop.store.cycle_tables import ScenarioDefinition
+from opensop.store.database import transaction
+
+
+def _checked_config(config: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored config must rebuild into a PlanningConfig, or the scenario could never run."""
+    if config is None:
+        return None
+    try:
+        return PlanningConfig.from_dict(config).to_dict()
+    except (ValueError, TypeError, AttributeError) as error:
+        raise InvalidRequest(f"the planning configuration is not valid: {error}") from error
+
+
+def _as_dict(row: ScenarioDefinition) -> dict[str, Any]:
+    return {"name": row.name, "description": row.description, "levers": row.levers, "config": row.config}
+
+
+def _get(session: Session, scenario_id: int) -> ScenarioDefinition:
+    row = session.get(ScenarioDefinition, scenario_id)
+    if row is None:
+        raise NotFoundError(f"scenario {scenario_id} does not exist")
+    return row
+
+
+def create_scenario(
+    workspace: Workspace,
+    *,
+    actor: Principal,
+    name: str,
+    levers: dict[str, Any],
+    description: str = "",
+    config: dict[str, Any] | None = None,
+) -> ScenarioDefinition:
+    require(actor.role, Action.MANAGE_SCENARIOS)
+    if not name.strip():
+        raise InvalidRequest("a scenario needs a name")
+    checked = _checked_config(config)
+    try:
+        with transaction(workspace.sessions) as session:
+            row = ScenarioDefinition(
+                name=name, description=description, levers=levers, config=checked, created_by=actor.username,
+                row_version=1,
+            )
+            session.add(row)
+            session.flush()
+            repositories.record_audit(
+                session, actor=actor.username, action="scenario_created", entity="scenario_definition",
+                entity_id=str(row.id), new_value=_as_dict(row),
+            )
+            return row
+    except IntegrityError as error:
+        raise ConflictError(f"a scenario named {name!r} already exists") from error
+
+
+def update_scenario(
+    workspace: Workspace,
+    *,
+    actor: Principal,
+    scenario_id: int,
+    expected_row_version: int,
+    levers: dict[str, Any] | None = None,
+    description: str | None = None,
+    config: dict[str, Any] | None = None,
+    reason: str = "",
+) -> ScenarioDefinition:
+    require(actor.role, Action.MANAGE_SCENARIOS)
+    changes: dict[str, Any] = {"row_version": expected_row_version + 1, "updated_at": datetime.now(UTC)}
+    if levers is not None:
+        changes["levers"] = levers
+    if description is not None:
+        changes["description"] = description
+    if config is not None:
+        changes["config"] = _checked_config(config)
+    with transaction(workspace.sessions) as session:
+        row = _get(session, scenario_id)
+        old = _as_dict(row)
+        done = session.execute(
+            update(ScenarioDefinition)
+            .where(ScenarioDefinition.id == scenario_id, ScenarioDefinition.row_version == expected_row_version)
+            .values(**changes)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleWrite("the scenario changed since you read it", current={**old, "row_version": row.row_version})
+        session.refresh(row)
+        repositories.record_audit(
+            session, actor=actor.username, action="scenario_updated", entity="scenario_definition",
+            entity_id=str(row.id), old_value=old, new_value=_as_dict(row), reason=reason,
+        )
+        return row
+
+
+def delete_scenario(workspace: Workspace, *, actor: Principal, scenario_id: int, reason: str = "") -> None:
+    require(actor.role, Action.MANAGE_SCENARIOS)
+    with transaction(workspace.sessions) as session:
+        row = _get(session, scenario_id)
+        old = _as_dict(row)
+        session.execute(delete(ScenarioDefinition).where(ScenarioDefinition.id == scenario_id))
+        repositories.record_audit(
+            session, actor=actor.username, action="scenario_deleted", entity="scenario_definition",
+            entity_id=str(scenario_id), old_value=old, reason=reason,
+        )
+
+
+def get_scenario(workspace: Workspace, *, actor: Principal, scenario_id: int) -> ScenarioDefinition:
+    require(actor.role, Action.VIEW)
+    with transaction(workspace.sessions) as session:
+        return _get(session, scenario_id)
+
+
+def list_scenarios(workspace: Workspace, *, actor: Principal) -> list[ScenarioDefinition]:
+    require(actor.role, Action.VIEW)
+    with transaction(workspace.sessions) as session:
+        return list(session.scalars(select(ScenarioDefinition).order_by(ScenarioDefinition.name)))
