@@ -26,7 +26,7 @@ from opensop.services.workspace import init_workspace, open_workspace
 def demo(
     fresh: Annotated[bool, typer.Option(help="Start from an empty workspace.")] = True,
 ) -> None:
-    """Build the demo workspace: generate the demo company, import it, and report its data quality."""
+    """Build the demo workspace (generate the demo company, import it, report its quality) and run the job."""
     settings = STATE.settings
     if fresh and not settings.database_url and settings.workspace.exists():
         shutil.rmtree(settings.workspace)
@@ -41,6 +41,10 @@ def demo(
         workspace.dispose()
     print_counts(f"Demo company imported as load #{outcome.load_id} ({source})", outcome.row_counts)
     print_quality_summary(outcome.report)
+    console.rule("Monthly S&OP job on the demo company")
+    result = run_job()
+    print_demand_summary(result)
+    print_supply_summary(result)
 
 
 def forecast(

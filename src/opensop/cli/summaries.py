@@ -90,7 +90,7 @@ def print_supply_summary(result: CycleResult, *, top: int = 8) -> None:
             str(row.region_id),
             f"{row.period:%Y-%m}",
             f"{row.quantity:,.0f}",
-            str(row.binding) + (f" ({row.binding_period:%Y-%m})" if pd.notna(row.binding_period) else ""),
+            str(row.binding) + (f" ({str(row.binding_period)[:7]})" if pd.notna(row.binding_period) else ""),
             f"{row.shadow_price:,.2f}",
             str(row.relief),
         )

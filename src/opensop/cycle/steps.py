@@ -59,9 +59,7 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         StepName.SUPPLY_REVIEW, Role.SUPPLY_PLANNER, 12, (Output.SUBMITTED_SUPPLY_PLAN,), "constrained supply plan"
     ),
-    StepSpec(
-        StepName.FINANCIAL_REVIEW, Role.FINANCE, 15, (Output.SUBMITTED_FINANCIAL_PLAN,), "financial projection"
-    ),
+    StepSpec(StepName.FINANCIAL_REVIEW, Role.FINANCE, 15, (Output.SUBMITTED_FINANCIAL_PLAN,), "financial projection"),
     StepSpec(StepName.PRE_SOP, Role.DEMAND_PLANNER, 18, (Output.RECOMMENDATION,), "scenarios compared, recommendation"),
     StepSpec(StepName.EXECUTIVE_SOP, Role.EXECUTIVE, 22, (Output.APPROVED_PLAN,), "plan approved by the executives"),
     StepSpec(StepName.PUBLISHED, Role.EXECUTIVE, 24, (Output.PLAN_OF_RECORD,), "plan of record published"),
@@ -98,9 +96,7 @@ def missing_outputs(step: StepName, facts: CycleFacts) -> list[Output]:
     return [output for output in STEP_BY_NAME[step].requires if not produced(output, facts)]
 
 
-def check_can_close(
-    step: StepName, *, role: Role, closed: frozenset[StepName], facts: CycleFacts
-) -> None:
+def check_can_close(step: StepName, *, role: Role, closed: frozenset[StepName], facts: CycleFacts) -> None:
     """Refuse closing out of order, by someone other than the owner (or an admin), or without the outputs."""
     if role not in (STEP_BY_NAME[step].owner, Role.ADMIN):
         raise NotAuthorized(

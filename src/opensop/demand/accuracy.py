@@ -20,9 +20,17 @@ source's view vs statistical on the cells that source changed.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from utilsforecast.losses import mae
+
+with warnings.catch_warnings():
+    # utilsforecast 0.2.x has a docstring with an invalid escape ("\\h"), reported when the module is compiled
+    # (DeprecationWarning on Python 3.11, SyntaxWarning from 3.12).
+    warnings.filterwarnings("ignore", message="invalid escape sequence", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message="invalid escape sequence", category=SyntaxWarning)
+    from utilsforecast.losses import mae
 
 LEVEL_KEYS: dict[str, list[str]] = {
     "item": ["item_id", "region_id"],

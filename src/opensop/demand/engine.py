@@ -436,3 +436,16 @@ def _finish(forecast: pd.DataFrame, history: pd.DataFrame, options: EngineOption
         upper = np.maximum(forecast[f"hi_{level}"].to_numpy(dtype="float64"), upper)
         forecast[f"lo_{level}"], forecast[f"hi_{level}"] = lower, upper
     return forecast, pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=WARNING_COLUMNS)
+
+
+def forecast_with_model(series: pd.DataFrame, model: ModelName, options: EngineOptions) -> pd.DataFrame:
+    """Forecast every series with one catalogue model, no selection (the contract every model must meet).
+
+    Intervals are the model's own, or the history-dispersion half-widths for models without native intervals.
+    """
+    ids = pd.Index(series["unique_id"].unique())
+    selection = pd.DataFrame({"unique_id": ids, "model": str(model), "members": str(model)})
+    widths = None if CATALOGUE[model].native_intervals else _dispersion_halfwidths(series, options.levels)
+    members = _final(options, series, selection, lambda _: None)
+    forecast, _ = _finish(_combine(members, selection, widths, options), series, options)
+    return forecast.sort_values(KEYS, ignore_index=True)

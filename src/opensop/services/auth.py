@@ -144,9 +144,7 @@ def list_users(workspace: Workspace, *, actor: Principal) -> list[UserInfo]:
         return [_info(u) for u in session.scalars(select(AppUser).order_by(AppUser.username))]
 
 
-def login(
-    workspace: Workspace, *, username: str, password: str, lifetime: timedelta = TOKEN_LIFETIME
-) -> IssuedToken:
+def login(workspace: Workspace, *, username: str, password: str, lifetime: timedelta = TOKEN_LIFETIME) -> IssuedToken:
     """Check the password and issue a token. The same message for an unknown user and a wrong password."""
     refused = NotAuthenticated("unknown user or wrong password")
     with transaction(workspace.sessions) as session:
@@ -161,7 +159,11 @@ def login(
         expires_at = datetime.now(UTC) + lifetime
         session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))
         repositories.record_audit(
-            session, actor=username, action="login", entity="app_user", entity_id=username,
+            session,
+            actor=username,
+            action="login",
+            entity="app_user",
+            entity_id=username,
             new_value={"expires_at": expires_at.isoformat()},
         )
         return IssuedToken(token, expires_at, _info(user))
@@ -189,5 +191,6 @@ def logout(workspace: Workspace, *, actor: Principal, token: str) -> None:
         session.execute(
             update(ApiToken).where(ApiToken.token_hash == _token_hash(token)).values(revoked_at=datetime.now(UTC))
         )
-        repositories.record_audit(session, actor=actor.username, action="logout", entity="app_user",
-                                  entity_id=actor.username)
+        repositories.record_audit(
+            session, actor=actor.username, action="logout", entity="app_user", entity_id=actor.username
+        )

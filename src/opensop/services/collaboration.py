@@ -44,7 +44,11 @@ def add_comment(
         session.add(comment)
         session.flush()
         repositories.record_audit(
-            session, actor=actor.username, action="comment_added", entity="cycle_comment", entity_id=str(comment.id),
+            session,
+            actor=actor.username,
+            action="comment_added",
+            entity="cycle_comment",
+            entity_id=str(comment.id),
             new_value={"cycle_id": cycle_id, "on": f"{entity}/{entity_id}", "body": body},
         )
         return comment
@@ -71,13 +75,22 @@ def add_decision(
     with transaction(workspace.sessions) as session:
         _require_cycle(session, cycle_id)
         row = Decision(
-            cycle_id=cycle_id, decision=_text(decision, "decision"), owner=_text(owner, "owner"), due_date=due_date,
-            status=DecisionStatus.OPEN.value, created_by=actor.username, row_version=1,
+            cycle_id=cycle_id,
+            decision=_text(decision, "decision"),
+            owner=_text(owner, "owner"),
+            due_date=due_date,
+            status=DecisionStatus.OPEN.value,
+            created_by=actor.username,
+            row_version=1,
         )
         session.add(row)
         session.flush()
         repositories.record_audit(
-            session, actor=actor.username, action="decision_added", entity="decision", entity_id=str(row.id),
+            session,
+            actor=actor.username,
+            action="decision_added",
+            entity="decision",
+            entity_id=str(row.id),
             new_value=_decision_dict(row),
         )
         return row
@@ -117,8 +130,14 @@ def update_decision(
             raise StaleWrite("the decision changed since you read it", current={**old, "row_version": row.row_version})
         session.refresh(row)
         repositories.record_audit(
-            session, actor=actor.username, action="decision_updated", entity="decision", entity_id=str(row.id),
-            old_value=old, new_value=_decision_dict(row), reason=reason,
+            session,
+            actor=actor.username,
+            action="decision_updated",
+            entity="decision",
+            entity_id=str(row.id),
+            old_value=old,
+            new_value=_decision_dict(row),
+            reason=reason,
         )
         return row
 
@@ -148,13 +167,22 @@ def add_assumption(
         if cycle_id is not None:
             _require_cycle(session, cycle_id)
         row = Assumption(
-            cycle_id=cycle_id, title=_text(title, "title"), description=description, owner=_text(owner, "owner"),
-            status=AssumptionStatus.ACTIVE.value, created_by=actor.username, row_version=1,
+            cycle_id=cycle_id,
+            title=_text(title, "title"),
+            description=description,
+            owner=_text(owner, "owner"),
+            status=AssumptionStatus.ACTIVE.value,
+            created_by=actor.username,
+            row_version=1,
         )
         session.add(row)
         session.flush()
         repositories.record_audit(
-            session, actor=actor.username, action="assumption_added", entity="assumption", entity_id=str(row.id),
+            session,
+            actor=actor.username,
+            action="assumption_added",
+            entity="assumption",
+            entity_id=str(row.id),
             new_value=_assumption_dict(row),
         )
         return row
@@ -188,11 +216,19 @@ def update_assumption(
             .execution_options(synchronize_session=False)
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleWrite("the assumption changed since you read it", current={**old, "row_version": row.row_version})
+            raise StaleWrite(
+                "the assumption changed since you read it", current={**old, "row_version": row.row_version}
+            )
         session.refresh(row)
         repositories.record_audit(
-            session, actor=actor.username, action="assumption_updated", entity="assumption", entity_id=str(row.id),
-            old_value=old, new_value=_assumption_dict(row), reason=reason,
+            session,
+            actor=actor.username,
+            action="assumption_updated",
+            entity="assumption",
+            entity_id=str(row.id),
+            old_value=old,
+            new_value=_assumption_dict(row),
+            reason=reason,
         )
         return row
 

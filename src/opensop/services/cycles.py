@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, Role, require
+from opensop.cycle.status import CycleStatus, PlanStatus, StepStatus
 from opensop.cycle.steps import (
     CONSENSUS_MEASURE,
     STATISTICAL_MEASURE,
@@ -27,7 +28,6 @@ from opensop.cycle.steps import (
     months_between,
     roll_horizon,
 )
-from opensop.cycle.status import CycleStatus, PlanStatus, StepStatus
 from opensop.errors import ConflictError, NotFoundError
 from opensop.services.auth import Principal
 from opensop.services.failures import StaleWrite
@@ -152,8 +152,13 @@ def open_cycle(
                 previous.status = CycleStatus.CLOSED.value
                 previous.closed_at = datetime.now(UTC)
                 repositories.record_audit(
-                    session, actor=actor.username, action="cycle_closed", entity="planning_cycle",
-                    entity_id=str(previous.id), old_value={"status": "open"}, new_value={"status": "closed"},
+                    session,
+                    actor=actor.username,
+                    action="cycle_closed",
+                    entity="planning_cycle",
+                    entity_id=str(previous.id),
+                    old_value={"status": "open"},
+                    new_value={"status": "closed"},
                     reason=f"cycle {period:%Y-%m} opened",
                 )
             snapshot_rows = _snapshot(session, previous, cycle)
@@ -205,9 +210,7 @@ def _facts(session: Session, cycle: PlanningCycle) -> CycleFacts:
     )
 
 
-def close_step(
-    workspace: Workspace, *, actor: Principal, cycle_id: int, step: StepName, reason: str = ""
-) -> CycleView:
+def close_step(workspace: Workspace, *, actor: Principal, cycle_id: int, step: StepName, reason: str = "") -> CycleView:
     """Close a step (its owner or an admin), open the next; closing data cut-off freezes the latest load;
     closing the last step closes the cycle."""
     require(actor.role, Action.CLOSE_STEP)

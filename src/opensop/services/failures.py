@@ -1,10 +1,10 @@
 """Errors the application layer adds to `opensop.errors` (candidates to move there; see the hierarchy drawn there).
 
-    OpenSOPError
-    ├── NotAuthenticated      no valid credentials                       -> HTTP 401
-    ├── InvalidRequest        a value the rules refuse (bad name, ...)   -> HTTP 400
-    └── ConflictError
-        └── StaleWrite        carries the current row so the user can redo the edit -> HTTP 409
+OpenSOPError
+├── NotAuthenticated      no valid credentials                       -> HTTP 401
+├── InvalidRequest        a value the rules refuse (bad name, ...)   -> HTTP 400
+└── ConflictError
+    └── StaleWrite        carries the current row so the user can redo the edit -> HTTP 409
 """
 
 from __future__ import annotations

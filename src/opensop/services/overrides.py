@@ -103,12 +103,24 @@ def set_override(
             if version is None:
                 raise NotFoundError(f"plan version {cell.plan_version_id} does not exist")
             check_editable(PlanStatus(version.status))
-            new = {"value": value, "kind": kind.value, "source": source.value, "author": actor.username,
-                   "reason": reason, "comment": comment}
+            new = {
+                "value": value,
+                "kind": kind.value,
+                "source": source.value,
+                "author": actor.username,
+                "reason": reason,
+                "comment": comment,
+            }
             if expected_row_version == 0:
                 row = PlanOverride(
-                    plan_version_id=cell.plan_version_id, level=cell.level.value, item_id=cell.item_id,
-                    family_id=cell.family_id, region_id=cell.region_id, period=cell.period, row_version=1, **new,
+                    plan_version_id=cell.plan_version_id,
+                    level=cell.level.value,
+                    item_id=cell.item_id,
+                    family_id=cell.family_id,
+                    region_id=cell.region_id,
+                    period=cell.period,
+                    row_version=1,
+                    **new,
                 )
                 session.add(row)
                 session.flush()
@@ -153,8 +165,6 @@ def list_overrides(workspace: Workspace, *, actor: Principal, plan_version_id: i
             raise NotFoundError(f"plan version {plan_version_id} does not exist")
         return list(
             session.scalars(
-                select(PlanOverride)
-                .where(PlanOverride.plan_version_id == plan_version_id)
-                .order_by(PlanOverride.id)
+                select(PlanOverride).where(PlanOverride.plan_version_id == plan_version_id).order_by(PlanOverride.id)
             )
         )

@@ -68,9 +68,7 @@ def plan_waterfall(workspace: Workspace, *, actor: Principal, base_id: int, comp
     with transaction(workspace.sessions) as session:
         base_version, base = _content(session, base_id)
         compare_version, compare = _content(session, compare_id)
-        return waterfall(
-            _with_families(session, base_version, base), _with_families(session, compare_version, compare)
-        )
+        return waterfall(_with_families(session, base_version, base), _with_families(session, compare_version, compare))
 
 
 def kpi_totals(workspace: Workspace, *, actor: Principal, version_id: int) -> pd.DataFrame:
@@ -78,7 +76,7 @@ def kpi_totals(workspace: Workspace, *, actor: Principal, version_id: int) -> pd
     require(actor.role, Action.VIEW)
     with transaction(workspace.sessions) as session:
         _, frame = _content(session, version_id)
-    totals = frame.groupby(["measure", "period"], as_index=False)["value"].sum()
+    totals = pd.DataFrame(frame.groupby(["measure", "period"], as_index=False)["value"].sum())
     return totals.sort_values(["measure", "period"]).reset_index(drop=True)
 
 

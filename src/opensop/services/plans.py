@@ -52,6 +52,16 @@ class PlanContent:
     measures: pd.DataFrame
 
 
+def parse_config(raw: dict[str, Any] | None) -> PlanningConfig | None:
+    """A PlanningConfig from its JSON form; a malformed one is the user's mistake, not a crash."""
+    if raw is None:
+        return None
+    try:
+        return PlanningConfig.from_dict(raw)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise InvalidRequest(f"the planning configuration is not valid: {error}") from error
+
+
 def _version(session: Session, version_id: int) -> PlanVersion:
     version = session.get(PlanVersion, version_id)
     if version is None:
@@ -187,9 +197,7 @@ def list_versions(
         return list(session.scalars(query))
 
 
-def _set_status(
-    session: Session, version: PlanVersion, target: PlanStatus, *, actor: Principal, reason: str
-) -> None:
+def _set_status(session: Session, version: PlanVersion, target: PlanStatus, *, actor: Principal, reason: str) -> None:
     """Compare-and-swap on the status, so two executives clicking at once cannot both win."""
     current = PlanStatus(version.status)
     check_transition(current, target)
@@ -236,7 +244,9 @@ def transition(
                 select(PlanVersion).where(PlanVersion.status == PlanStatus.PUBLISHED.value)
             ).all()
             for old in previous:
-                _set_status(session, old, PlanStatus.SUPERSEDED, actor=actor, reason=f"replaced by version {version.id}")
+                _set_status(
+                    session, old, PlanStatus.SUPERSEDED, actor=actor, reason=f"replaced by version {version.id}"
+                )
         _set_status(session, version, target, actor=actor, reason=reason)
         return version
 

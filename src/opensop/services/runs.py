@@ -73,8 +73,13 @@ def _mark_dead(session: Session, run: Run, *, now: datetime) -> None:
     )
     if done.rowcount == 1:  # type: ignore[attr-defined]
         repositories.record_audit(
-            session, actor=WORKER, action="run_failed", entity="run", entity_id=str(run.id),
-            old_value={"status": "running"}, new_value={"status": "failed", "reason": "worker died"},
+            session,
+            actor=WORKER,
+            action="run_failed",
+            entity="run",
+            entity_id=str(run.id),
+            old_value={"status": "running"},
+            new_value={"status": "failed", "reason": "worker died"},
         )
     session.refresh(run)
 
@@ -85,13 +90,23 @@ def submit_run(workspace: Workspace, *, actor: Principal, step: str, params: dic
     require(actor.role, STEPS[step].action)
     with transaction(workspace.sessions) as session:
         run = Run(
-            step=step, params=params, status=RunStatus.QUEUED.value, progress=0.0, log="", error="",
-            requested_by=actor.username, requested_role=actor.role.value,
+            step=step,
+            params=params,
+            status=RunStatus.QUEUED.value,
+            progress=0.0,
+            log="",
+            error="",
+            requested_by=actor.username,
+            requested_role=actor.role.value,
         )
         session.add(run)
         session.flush()
         repositories.record_audit(
-            session, actor=actor.username, action="run_queued", entity="run", entity_id=str(run.id),
+            session,
+            actor=actor.username,
+            action="run_queued",
+            entity="run",
+            entity_id=str(run.id),
             new_value={"step": step, "params": params},
         )
         return run
@@ -141,8 +156,14 @@ def claim_next(workspace: Workspace, *, pid: int, host: str) -> Run | None:
             done = session.execute(
                 update(Run)
                 .where(Run.id == run_id, Run.status == RunStatus.QUEUED.value)
-                .values(status=RunStatus.RUNNING.value, started_at=now, heartbeat_at=now, worker_pid=pid,
-                        worker_host=host, log=f"started by worker {pid} on {host}\n")
+                .values(
+                    status=RunStatus.RUNNING.value,
+                    started_at=now,
+                    heartbeat_at=now,
+                    worker_pid=pid,
+                    worker_host=host,
+                    log=f"started by worker {pid} on {host}\n",
+                )
                 .execution_options(synchronize_session=False)
             )
             if done.rowcount == 1:  # type: ignore[attr-defined]
@@ -187,6 +208,11 @@ def finish_run(
             )
         )
         repositories.record_audit(
-            session, actor=WORKER, action=f"run_{status.value}", entity="run", entity_id=str(run_id),
-            old_value={"status": "running"}, new_value={"status": status.value, "result": result, "error": error},
+            session,
+            actor=WORKER,
+            action=f"run_{status.value}",
+            entity="run",
+            entity_id=str(run_id),
+            old_value={"status": "running"},
+            new_value={"status": status.value, "result": result, "error": error},
         )

@@ -59,14 +59,22 @@ def create_scenario(
     try:
         with transaction(workspace.sessions) as session:
             row = ScenarioDefinition(
-                name=name, description=description, levers=levers, config=checked, created_by=actor.username,
+                name=name,
+                description=description,
+                levers=levers,
+                config=checked,
+                created_by=actor.username,
                 row_version=1,
             )
             session.add(row)
             session.flush()
             repositories.record_audit(
-                session, actor=actor.username, action="scenario_created", entity="scenario_definition",
-                entity_id=str(row.id), new_value=_as_dict(row),
+                session,
+                actor=actor.username,
+                action="scenario_created",
+                entity="scenario_definition",
+                entity_id=str(row.id),
+                new_value=_as_dict(row),
             )
             return row
     except IntegrityError as error:
@@ -105,8 +113,14 @@ def update_scenario(
             raise StaleWrite("the scenario changed since you read it", current={**old, "row_version": row.row_version})
         session.refresh(row)
         repositories.record_audit(
-            session, actor=actor.username, action="scenario_updated", entity="scenario_definition",
-            entity_id=str(row.id), old_value=old, new_value=_as_dict(row), reason=reason,
+            session,
+            actor=actor.username,
+            action="scenario_updated",
+            entity="scenario_definition",
+            entity_id=str(row.id),
+            old_value=old,
+            new_value=_as_dict(row),
+            reason=reason,
         )
         return row
 
@@ -118,8 +132,13 @@ def delete_scenario(workspace: Workspace, *, actor: Principal, scenario_id: int,
         old = _as_dict(row)
         session.execute(delete(ScenarioDefinition).where(ScenarioDefinition.id == scenario_id))
         repositories.record_audit(
-            session, actor=actor.username, action="scenario_deleted", entity="scenario_definition",
-            entity_id=str(scenario_id), old_value=old, reason=reason,
+            session,
+            actor=actor.username,
+            action="scenario_deleted",
+            entity="scenario_definition",
+            entity_id=str(scenario_id),
+            old_value=old,
+            reason=reason,
         )
 
 

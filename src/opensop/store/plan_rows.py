@@ -34,7 +34,7 @@ def insert_measures(session: Session, plan_version_id: int, frame: pd.DataFrame)
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(buffer.getvalue())
         return
-    records: list[dict[str, Any]] = out.astype(object).where(out.notna(), None).to_dict(orient="records")
+    records: list[dict[str, Any]] = out.astype(object).where(out.notna(), other=None).to_dict(orient="records")  # type: ignore[call-overload]
     connection.execute(_TABLE.insert(), records)  # type: ignore[attr-defined]
 
 

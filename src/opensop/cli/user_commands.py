@@ -1,0 +1,105 @@
+"""`opensop user add/role/list` and `opensop serve` (the REST API, with a worker process for long runs).
+
+Whoever runs the CLI on a workspace owns its database, so these commands act as an administrator named after the
+CLI user (`--user` / OPENSOP_USER), recorded in the audit like any other change.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from opensop.cli.console import console
+from opensop.cli.state import STATE
+from opensop.cycle.permissions import Role
+from opensop.services import auth
+from opensop.services.auth import Principal
+from opensop.services.workspace import open_workspace
+
+users = typer.Typer(help="Users and their roles (the API's accounts).", no_args_is_help=True)
+
+
+def _admin() -> Principal:
+    return Principal.system(STATE.actor)
+
+
+@users.command("add")
+def add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Option(help="Role: what the user may do.")] = Role.VIEWER,
+    display_name: Annotated[str, typer.Option(help="Full name shown in the audit and the UI.")] = "",
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="OPENSOP_PASSWORD"),
+    ] = "",
+) -> None:
+    """Create a user with a password (at least 8 characters)."""
+    workspace = open_workspace(STATE.settings)
+    try:
+        user = auth.add_user(
+            workspace, actor=_admin(), username=username, password=password, role=role, display_name=display_name
+        )
+    finally:
+        workspace.dispose()
+    console.print(f"User {user.username} added with role {user.role.value}.")
+
+
+@users.command("role")
+def role(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    new_role: Annotated[Role, typer.Argument(metavar="ROLE", help="The new role.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit).")] = "",
+) -> None:
+    """Change a user's role."""
+    workspace = open_workspace(STATE.settings)
+    try:
+        user = auth.update_user(workspace, actor=_admin(), username=username, role=new_role, reason=reason)
+    finally:
+        workspace.dispose()
+    console.print(f"User {user.username} now has role {user.role.value}.")
+
+
+@users.command("list")
+def list_() -> None:
+    """List users, their roles and whether they are active."""
+    workspace = open_workspace(STATE.settings)
+    try:
+        rows = auth.list_users(workspace, actor=_admin())
+    finally:
+        workspace.dispose()
+    table = Table("user", "name", "role", "active")
+    for user in rows:
+        table.add_row(user.username, user.display_name, user.role.value, "yes" if user.active else "no")
+    console.print(table)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    worker: Annotated[bool, typer.Option(help="Also start a worker process for runs.")] = True,
+) -> None:
+    """Serve the REST API (OpenAPI docs at /docs) and, by default, one worker process for long runs."""
+    settings = STATE.settings
+    open_workspace(settings).dispose()
+    environment = {**os.environ, "OPENSOP_WORKSPACE": str(settings.workspace)}
+    if settings.database_url:
+        environment["OPENSOP_DATABASE_URL"] = settings.database_url
+    os.environ.update(environment)
+    process = subprocess.Popen([sys.executable, "-m", "opensop.worker"], env=environment) if worker else None
+    try:
+        uvicorn.run("opensop.api:create_app_from_environment", factory=True, host=host, port=port)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users, name="user")
+    app.command()(serve)

@@ -1,0 +1,288 @@
+"""`project`: a supply plan and its data -> the financial lines of the review (see `opensop.finance.lines`).
+
+Unit rates are read from `opensop.supply.coefficients`, the module the supply LP reads them from, so the plan
+cost lines here are the LP's cost lines broken down by dimension (their totals equal `supply.cost_lines`).
+
+Sales (from the plan's service frame, item x region x month; family from `items`):
+
+    revenue_irt        = served_irt x price_irt       (latest `prices` row with period_from <= t, else unit_price)
+    demand_revenue_irt = demand_irt x price_irt       (the `demand` argument, horizon months only)
+    cogs_material_irt  = served_irt x material_i       standard material of item i: mean of its `costs` rows,
+    cogs_conversion_irt= served_irt x conversion_i     else items.unit_cost (all material, no conversion)
+
+Product costs vs period costs. Per the data dictionary the standard cost (material + conversion) is the full
+cost of a unit: material includes the bought-in components, conversion the labour and machine time. So:
+
+* product costs reach the P&L as the standard cost of the units *sold* (cogs_material, cogs_conversion);
+  what the plan spends to make and buy them (production, purchases, wages) is a plan cost and a cash item,
+  not a second P&L charge;
+* variances the standard does not carry are charged to COGS in the month they occur: overtime premium,
+  subcontract premium = subcontract_pst x (subcontract_cost_ps - standard_ps), transfers (freight), hiring,
+  layoffs;
+* carrying costs are period costs below gross margin: holding, component_holding;
+* LP penalties (safety_stock, backlog, lost_sales) are not money spent; they are reported only so that the plan
+  cost lines add up to the LP objective.
+
+Plan cost lines (as `supply.cost_lines`; dimensions in brackets):
+
+    production [family, site, month]   (regular + overtime) x unit cost at the site (material + conversion)
+    subcontract [family, site, month]  subcontract x costs.subcontract_cost
+    overtime [site, month]             overtime hours x resources.overtime_cost
+    wages / hiring / layoffs [site, month]   headcount x wage, hires x hire cost, layoffs x layoff cost
+    purchases [site, month of receipt] quantity x supplier unit cost
+    transfers [family, shipping site, month shipped]   quantity x lane cost
+    holding [family, site, month]      month-end item stock x holding_cost_rate / 12 x unit cost at the site
+    component_holding [site, month]    month-end component stock x holding per unit-month
+    safety_stock [family, site, month] units below safety stock x safety_stock_penalty_rate x unit_price
+    backlog, lost_sales [family, region, month]  units x backlog cost, units x lost-sale penalty
+
+Balance and cash:
+
+    inventory_value_ist = stock_ist x unit cost at the site (items; the holding line's base: holding = rate / 12
+                          x inventory value), components at the cheapest supplier's price
+    inventory_cash_ist  = value_is,t-1 - value_ist,  value_is,-1 = opening stock (`inventory`) at the same rates;
+                          positive = cash released, summed over the horizon = opening - closing value
+    investment [site, month] = the amounts of the `investments` frame (resource_id, period, amount, label)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from opensop.config import PlanningConfig
+from opensop.errors import InfeasiblePlanError
+from opensop.finance.lines import (
+    PLAN_COST_LINES,
+    aggregate,
+    conform_lines,
+    empty_lines,
+    long_frame,
+    summary,
+)
+from opensop.schema import PlanningData
+from opensop.supply import SupplyPlan
+from opensop.supply.coefficients import (
+    component_holding,
+    item_attributes,
+    prices,
+    service_coefficients,
+    unit_costs,
+)
+
+INVESTMENT_COLUMNS = ("label", "resource_id", "period", "amount")
+
+
+@dataclass(frozen=True)
+class FinancialPlan:
+    """lines: line, family_id, region_id, site_id, period, value (long; see `opensop.finance.lines`)."""
+
+    lines: pd.DataFrame
+
+    def summary(self, by: Sequence[str] = ()) -> pd.DataFrame:
+        """Stored and derived lines side by side, one row per `by` group (any subset of the dimensions)."""
+        return summary(self.lines, by)
+
+    def aggregate(self, by: Sequence[str] = ()) -> pd.DataFrame:
+        """Long frame line, *by, value."""
+        return aggregate(self.lines, by)
+
+    def total(self) -> pd.Series:
+        """Every stored and derived line over the whole plan, indexed by line name."""
+        return self.summary().iloc[0]
+
+    def plan_costs(self) -> pd.DataFrame:
+        """line, value: the supply plan's cost lines recomputed here (comparable to `supply.cost_lines`)."""
+        total = self.total()
+        return pd.DataFrame({"line": list(PLAN_COST_LINES), "value": [float(total[n]) for n in PLAN_COST_LINES]})
+
+    @classmethod
+    def empty(cls) -> FinancialPlan:
+        return cls(empty_lines())
+
+
+def _families(data: PlanningData) -> pd.DataFrame:
+    return data.items[["item_id", "family_id"]].astype({"item_id": str, "family_id": str})
+
+
+def standard_costs(data: PlanningData) -> pd.DataFrame:
+    """item_id, material, conversion: mean of the item's `costs` rows, else items.unit_cost as material."""
+    costs = data.costs[["item_id", "material", "conversion"]].dropna(subset=["item_id"]).astype({"item_id": str})
+    mean = costs.groupby("item_id", as_index=False)[["material", "conversion"]].mean()
+    items = data.items[["item_id", "unit_cost"]].astype({"item_id": str})
+    out = items.merge(mean, on="item_id", how="left")
+    listed = out["material"].notna() | out["conversion"].notna()
+    out["material"] = out["material"].astype(float).where(listed, out["unit_cost"].astype(float)).fillna(0.0)
+    out["conversion"] = out["conversion"].astype(float).where(listed, 0.0).fillna(0.0)
+    return out[["item_id", "material", "conversion"]]
+
+
+def _sales(data: PlanningData, demand: pd.DataFrame, plan: SupplyPlan) -> list[pd.DataFrame]:
+    service = plan.service.astype({"item_id": str, "region_id": str}).merge(_families(data), on="item_id", how="left")
+    service = service.assign(price=prices(data, service))
+    std = service[["item_id"]].merge(standard_costs(data), on="item_id", how="left").fillna(0.0)
+    periods = set(pd.to_datetime(plan.service["period"]))
+    asked = demand[["item_id", "region_id", "period", "quantity"]].astype({"item_id": str, "region_id": str})
+    asked = asked.assign(period=pd.to_datetime(asked["period"]).astype("datetime64[ns]"))
+    asked = asked[asked["period"].isin(periods)].reset_index(drop=True).merge(_families(data), how="left")
+    return [
+        long_frame("units_demanded", service, service["demand"]),
+        long_frame("units_served", service, service["served"]),
+        long_frame("units_lost", service, service["lost"]),
+        long_frame("demand_revenue", asked, asked["quantity"] * prices(data, asked)),
+        long_frame("revenue", service, service["served"] * service["price"]),
+        long_frame("cogs_material", service, service["served"] * std["material"].to_numpy()),
+        long_frame("cogs_conversion", service, service["served"] * std["conversion"].to_numpy()),
+    ]
+
+
+def _made(data: PlanningData, plan: SupplyPlan, config: PlanningConfig) -> list[pd.DataFrame]:
+    made = plan.production.astype({"item_id": str, "site_id": str})
+    made = made.merge(unit_costs(data, made[["item_id", "site_id"]].drop_duplicates()), how="left")
+    made = made.merge(_families(data), on="item_id", how="left").fillna({"subcontract_cost": 0.0})
+    stock = plan.inventory[plan.inventory["kind"] == "item"].astype({"item_id": str, "site_id": str})
+    stock = stock.merge(unit_costs(data, stock[["item_id", "site_id"]].drop_duplicates()), how="left")
+    stock = stock.merge(item_attributes(data)[["item_id", "family_id", "unit_price"]], on="item_id", how="left")
+    penalty = config.supply.safety_stock_penalty_rate * stock["unit_price"].fillna(0.0)
+    moved = plan.transfers.astype({"item_id": str, "from_site": str, "to_site": str})
+    lanes = data.lanes[["from_site", "to_site", "cost_per_unit"]].astype({"from_site": str, "to_site": str})
+    moved = moved.merge(lanes, on=["from_site", "to_site"], how="left").merge(_families(data), how="left")
+    moved = moved.assign(site_id=moved["from_site"], period=moved["ship_period"])
+    return [
+        long_frame("production", made, (made["regular"] + made["overtime"]) * made["unit_cost"]),
+        long_frame("subcontract", made, made["subcontract"] * made["subcontract_cost"]),
+        long_frame("subcontract_premium", made, made["subcontract"] * (made["subcontract_cost"] - made["unit_cost"])),
+        long_frame("transfers", moved, moved["quantity"] * moved["cost_per_unit"].fillna(0.0)),
+        long_frame("holding", stock, stock["quantity"] * stock["holding"]),
+        long_frame("safety_stock", stock, stock["below_safety_stock"] * penalty),
+    ]
+
+
+def _resources(data: PlanningData, plan: SupplyPlan) -> list[pd.DataFrame]:
+    rates = data.resources[["resource_id", "overtime_cost"]].astype({"resource_id": str})
+    used = plan.capacity[["resource_id", "site_id", "period", "overtime"]].astype({"resource_id": str})
+    used = used.merge(rates, on="resource_id", how="left")
+    staff = data.workforce[["resource_id", "wage_per_worker", "hire_cost", "layoff_cost"]].astype(
+        {"resource_id": str}
+    )
+    staffed = plan.headcount.astype({"resource_id": str}).merge(staff, on="resource_id", how="left").fillna(0.0)
+    return [
+        long_frame("overtime", used, used["overtime"] * used["overtime_cost"].fillna(0.0)),
+        long_frame("wages", staffed, staffed["headcount"] * staffed["wage_per_worker"]),
+        long_frame("hiring", staffed, staffed["hires"] * staffed["hire_cost"]),
+        long_frame("layoffs", staffed, staffed["layoffs"] * staffed["layoff_cost"]),
+    ]
+
+
+def _components(data: PlanningData, plan: SupplyPlan) -> list[pd.DataFrame]:
+    suppliers = data.suppliers[["supplier_id", "part_id", "unit_cost"]].astype({"supplier_id": str, "part_id": str})
+    bought = plan.purchases.drop(columns="unit_cost", errors="ignore").astype({"supplier_id": str, "part_id": str})
+    bought = bought.merge(suppliers, on=["supplier_id", "part_id"], how="left")
+    held = plan.inventory[plan.inventory["kind"] == "component"].astype({"item_id": str})
+    held = held.merge(component_holding(data).rename(columns={"component": "item_id"}), on="item_id", how="left")
+    return [
+        long_frame("purchases", bought, bought["quantity"] * bought["unit_cost"].fillna(0.0)),
+        long_frame("component_holding", held, held["quantity"] * held["holding"].fillna(0.0)),
+    ]
+
+
+def _service_penalties(data: PlanningData, plan: SupplyPlan, config: PlanningConfig) -> list[pd.DataFrame]:
+    service = plan.service.astype({"item_id": str, "region_id": str})
+    rates = service_coefficients(data, service, priority_step=config.supply.priority_step)
+    rates = rates.merge(_families(data), on="item_id", how="left")
+    return [
+        long_frame("backlog", rates, rates["backlog"] * rates["backlog_cost"]),
+        long_frame("lost_sales", rates, rates["lost"] * rates["lost_penalty"]),
+    ]
+
+
+def _valued_stock(data: PlanningData, plan: SupplyPlan) -> pd.DataFrame:
+    """item_id, family_id, site_id, period, value: month-end stock at standard, opening stock as period NaT."""
+    periods = pd.DatetimeIndex(sorted(pd.to_datetime(plan.inventory["period"]).unique()))
+    stock = plan.inventory[["item_id", "site_id", "period", "kind", "quantity"]].astype({"item_id": str})
+    stock = stock.astype({"site_id": str})
+    opening = data.inventory[["item_id", "site_id", "on_hand"]].dropna().astype({"item_id": str, "site_id": str})
+    opening = opening.groupby(["item_id", "site_id"], as_index=False)["on_hand"].sum()
+    items = set(data.items["item_id"].astype(str))
+    opening = opening.assign(
+        period=periods[0] - pd.offsets.MonthBegin(1) if len(periods) else pd.NaT,
+        kind=opening["item_id"].isin(items).map({True: "item", False: "component"}),
+        quantity=opening["on_hand"],
+    ).drop(columns="on_hand")
+    stock = pd.concat([opening, stock], ignore_index=True)
+    is_item = stock["kind"] == "item"
+    pairs = stock.loc[is_item, ["item_id", "site_id"]].drop_duplicates()
+    item_rate = unit_costs(data, pairs)[["item_id", "site_id", "unit_cost"]]
+    suppliers = data.suppliers[["part_id", "unit_cost"]].astype({"part_id": str, "unit_cost": float})
+    part_rate = suppliers.groupby("part_id", as_index=False)["unit_cost"].min().rename(columns={"part_id": "item_id"})
+    rated = pd.concat(
+        [
+            stock[is_item].merge(item_rate, on=["item_id", "site_id"], how="left"),
+            stock[~is_item].merge(part_rate, on="item_id", how="left"),
+        ],
+        ignore_index=True,
+    )
+    rated["value"] = rated["quantity"] * rated["unit_cost"].fillna(0.0)
+    rated = rated.merge(_families(data), on="item_id", how="left")
+    pairs = stock.loc[stock["period"] >= periods[0], ["item_id", "site_id"]].drop_duplicates()
+    full = pairs.merge(
+        pd.DataFrame({"period": pd.DatetimeIndex([*periods[:1] - pd.offsets.MonthBegin(1), *periods])}), how="cross"
+    )
+    full = full.merge(rated[["item_id", "site_id", "period", "family_id", "value"]], how="left")
+    full["value"] = full["value"].fillna(0.0)
+    full["family_id"] = full.groupby(["item_id", "site_id"])["family_id"].transform("first")
+    return full.sort_values(["item_id", "site_id", "period"], ignore_index=True)
+
+
+def _balance(data: PlanningData, plan: SupplyPlan) -> list[pd.DataFrame]:
+    valued = _valued_stock(data, plan)
+    released = -valued.groupby(["item_id", "site_id"])["value"].diff()
+    first = valued["period"].min()
+    closing = valued[valued["period"] > first]
+    cash = valued.assign(value=released)[valued["period"] > first]
+    return [
+        long_frame("inventory_value", closing, closing["value"]),
+        long_frame("inventory_cash", cash, cash["value"]),
+    ]
+
+
+def _investments(data: PlanningData, investments: pd.DataFrame | None) -> list[pd.DataFrame]:
+    if investments is None or investments.empty:
+        return []
+    sites = data.resources[["resource_id", "site_id"]].astype({"resource_id": str, "site_id": str})
+    paid = investments.astype({"resource_id": str}).merge(sites, on="resource_id", how="left")
+    paid = paid.assign(period=pd.to_datetime(paid["period"]).dt.to_period("M").dt.to_timestamp())
+    return [long_frame("investment", paid, paid["amount"].astype(float))]
+
+
+def project(
+    data: PlanningData,
+    demand: pd.DataFrame,
+    supply_plan: SupplyPlan,
+    config: PlanningConfig,
+    *,
+    investments: pd.DataFrame | None = None,
+) -> FinancialPlan:
+    """Every financial line of `supply_plan` (module docstring); `investments`: label, resource_id, period, amount.
+
+    Raises InfeasiblePlanError when the supply plan has no solution (there is nothing to value).
+    """
+    if not supply_plan.solve.is_ok:
+        raise InfeasiblePlanError(
+            f"the supply plan is {supply_plan.solve.status}: there is no plan to value",
+            hint="fix the conflicts named by the supply review, then project again",
+        )
+    if supply_plan.service.empty:
+        return FinancialPlan(conform_lines(pd.concat([empty_lines(), *_investments(data, investments)])))
+    parts = [
+        *_sales(data, demand, supply_plan),
+        *_made(data, supply_plan, config),
+        *_resources(data, supply_plan),
+        *_components(data, supply_plan),
+        *_service_penalties(data, supply_plan, config),
+        *_balance(data, supply_plan),
+        *_investments(data, investments),
+    ]
+    return FinancialPlan(conform_lines(pd.concat([p for p in parts if len(p)], ignore_index=True)))

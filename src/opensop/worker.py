@@ -1,0 +1,112 @@
+"""The worker process: executes queued runs outside the web request, one at a time.
+
+    python -m opensop.worker [--workspace DIR] [--database-url URL] [--plugin MODULE ...] [--once]
+
+Each run gets a heartbeat thread; the step reports progress through its context and writes its result in one
+transaction at its end. Killing the worker leaves the run `running` with a dead pid and a stale heartbeat: the next
+poll of the run, or the next worker to start, marks it failed. `--plugin` imports modules that register extra steps
+(`opensop.services.steps.register_step`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import socket
+import threading
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from opensop.config import Settings
+from opensop.cycle.permissions import Role
+from opensop.errors import OpenSOPError
+from opensop.services import runs
+from opensop.services.auth import Principal
+from opensop.services.steps import STEPS, StepContext
+from opensop.services.workspace import Workspace, open_workspace
+from opensop.store.cycle_tables import Run
+
+LOG = logging.getLogger("opensop.worker")
+
+
+def _heartbeat(workspace: Workspace, run_id: int, stop: threading.Event) -> None:
+    while not stop.wait(runs.HEARTBEAT_INTERVAL.total_seconds()):
+        runs.beat(workspace, run_id)
+
+
+def execute(workspace: Workspace, run: Run) -> None:
+    """Run one claimed run to its end. A step's failure is recorded on the run (with the traceback for bugs)."""
+    stop = threading.Event()
+    beating = threading.Thread(target=_heartbeat, args=(workspace, run.id, stop), daemon=True)
+    beating.start()
+    context = StepContext(
+        workspace=workspace,
+        run_id=run.id,
+        params=dict(run.params),
+        actor=Principal(run.requested_by, Role(run.requested_role)),
+        progress=lambda fraction, message: runs.report_progress(workspace, run.id, fraction, message),
+    )
+    try:
+        result = STEPS[run.step].function(context)
+    except OpenSOPError as error:
+        LOG.warning("run %s (%s) refused: %s", run.id, run.step, error)
+        runs.finish_run(workspace, run.id, error=str(error))
+    except Exception:
+        LOG.exception("run %s (%s) crashed", run.id, run.step)
+        runs.finish_run(workspace, run.id, error=traceback.format_exc(limit=20))
+    else:
+        runs.finish_run(workspace, run.id, result=result)
+    finally:
+        stop.set()
+        beating.join()
+
+
+def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5) -> int:
+    """Reap dead runs, then execute queued runs until stopped (or until the queue is empty with `once`)."""
+    pid, host = os.getpid(), socket.gethostname()
+    reaped = runs.reap_dead_runs(workspace)
+    if reaped:
+        LOG.warning("marked runs %s failed: their worker had died", reaped)
+    done = 0
+    idle = threading.Event()
+    while True:
+        run = runs.claim_next(workspace, pid=pid, host=host)
+        if run is None:
+            if once:
+                return done
+            idle.wait(poll_seconds)
+            continue
+        if run.step not in STEPS:
+            runs.finish_run(workspace, run.id, error=f"this worker does not know the step {run.step!r}")
+        else:
+            execute(workspace, run)
+        done += 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="opensop-worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--workspace", type=Path, default=None)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--plugin", action="append", default=[], help="module registering extra steps")
+    parser.add_argument("--once", action="store_true", help="stop when the queue is empty")
+    parser.add_argument("--poll", type=float, default=0.5, help="seconds between polls of an empty queue")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for module in args.plugin:
+        importlib.import_module(module)
+    settings = Settings.from_environment(args.workspace)
+    if args.database_url:
+        settings = Settings(workspace=settings.workspace, database_url=args.database_url)
+    workspace = open_workspace(settings)
+    try:
+        work(workspace, once=args.once, poll_seconds=args.poll)
+    finally:
+        workspace.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""The monthly job end to end on the tiny hand-made company: the steps hand their results on correctly."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from opensop.config import PlanningConfig
+from opensop.ingest import validate_source
+from opensop.pipeline import CycleResult, StepName, run_pipeline
+from opensop.schema import PlanningData
+
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
+
+
+@pytest.fixture(scope="module")
+def tiny() -> PlanningData:
+    result = validate_source(TINY, as_of=date(2024, 11, 15))
+    assert result.data is not None
+    return result.data
+
+
+@pytest.fixture(scope="module")
+def planned(tiny: PlanningData) -> CycleResult:
+    overrides = pd.DataFrame(
+        {
+            "source": ["sales"],
+            "kind": ["absolute"],
+            "value": [500.0],
+            "period": [pd.Timestamp("2024-12-01")],
+            "family_id": ["GRILL"],
+            "region_id": ["FR"],
+            "author": ["anne"],
+            "reason": ["Christmas catalogue"],
+        }
+    )
+    steps: list[str] = []
+    result = run_pipeline(
+        tiny,
+        PlanningConfig(horizon_months=6),
+        overrides=overrides,
+        progress=lambda step, _done, _total: steps.append(step),
+    )
+    assert list(dict.fromkeys(steps)) == list(StepName)
+    return result
+
+
+def test_forecast_covers_the_horizon_after_the_last_history_month(planned: CycleResult) -> None:
+    periods = sorted(planned.require_forecast().forecast["period"].unique())
+    assert periods == list(pd.date_range("2024-11-01", periods=6, freq="MS"))
+
+
+def test_family_override_holds_exactly_in_the_consensus(planned: CycleResult) -> None:
+    plan = planned.require_consensus().plan
+    grill_fr = plan[(plan["item_id"].isin(["G1", "G2"])) & (plan["region_id"] == "FR")]
+    december = grill_fr[grill_fr["period"] == pd.Timestamp("2024-12-01")]
+    assert december["consensus"].sum() == pytest.approx(500.0)
+    untouched = plan[(plan["region_id"] == "EXPORT") | (plan["period"] != pd.Timestamp("2024-12-01"))]
+    assert (untouched["consensus"] == untouched["statistical"]).all()
+
+
+def test_supply_plan_serves_the_consensus(planned: CycleResult) -> None:
+    supply = planned.supply
+    assert supply is not None
+    assert supply.solve.is_ok, supply.solve
+    demand = planned.supply_demand()
+    in_plan = supply.service.groupby(["item_id", "region_id", "period"])["demand"].sum()
+    expected = demand.set_index(["item_id", "region_id", "period"])["quantity"]
+    joined = expected.to_frame("consensus").join(in_plan.rename("planned"), how="inner")
+    assert len(joined) == len(expected)
+    assert (joined["consensus"] - joined["planned"]).abs().max() < 1e-6
+
+
+def test_until_stops_after_the_named_step(tiny: PlanningData) -> None:
+    result = run_pipeline(tiny, PlanningConfig(horizon_months=3), until=StepName.FORECAST)
+    assert result.forecast is not None
+    assert result.consensus is None
+    assert result.supply is None
