@@ -58,14 +58,16 @@ def company(n_items: int, n_sites: int, seed: int = 7) -> tuple[PlanningData, pd
             "item_id": np.repeat(items, 5),
             "site_id": np.repeat(sites[site_of], 5),
             "resource_id": [
-                r for i in range(n_items) for r in [*(f"{sites[site_of[i]]}-M{m}" for m in range(4)), f"{sites[site_of[i]]}-L"]
+                r
+                for i in range(n_items)
+                for r in [*(f"{sites[site_of[i]]}-M{m}" for m in range(4)), f"{sites[site_of[i]]}-L"]
             ],
             "usage_per_unit": np.column_stack([usage_m, rng.uniform(0.2, 1.0, n_items)]).ravel(),
         }
     )
-    mean_load = routings.assign(
-        load=routings["usage_per_unit"] * np.repeat(base * 1.0, 5)
-    ).groupby("resource_id")["load"].sum()
+    mean_load = (
+        routings.assign(load=routings["usage_per_unit"] * np.repeat(base * 1.0, 5)).groupby("resource_id")["load"].sum()
+    )
     regular = (mean_load * 1.2).reindex([*machines, *(f"{s}-L" for s in sites)]).fillna(1.0)
     resources = pd.DataFrame(
         {
@@ -106,7 +108,9 @@ def company(n_items: int, n_sites: int, seed: int = 7) -> tuple[PlanningData, pd
             "supplier_id": np.concatenate([[f"U{c}" for c in comp], [f"V{c}" for c in comp]]),
             "part_id": np.concatenate([comp, comp]),
             "lead_time_months": np.concatenate([np.ones(len(comp)), 2 * np.ones(len(comp))]).astype(int),
-            "monthly_capacity": np.concatenate([0.8 * need.reindex(comp).fillna(1.0).to_numpy(), np.full(len(comp), np.nan)]),
+            "monthly_capacity": np.concatenate(
+                [0.8 * need.reindex(comp).fillna(1.0).to_numpy(), np.full(len(comp), np.nan)]
+            ),
             "unit_cost": np.concatenate([np.full(len(comp), 2.0), np.full(len(comp), 2.6)]),
         }
     )
@@ -157,9 +161,11 @@ def run(n_items: int, n_sites: int, level: PlanningLevel, *, decompose: bool = T
     print(
         f"{n_items:>6} x {n_sites} x {MONTHS} {level.value:>6} {'split' if decompose else 'whole':>5} {method:>7}"
         f" | vars {t.variables:>8,} rows {t.constraints:>8,} groups {t.groups}"
-        f" | inputs {t.inputs:6.2f}s build {t.build:6.2f}s solve {t.solve:7.2f}s extract {t.extract:6.2f}s"
+        f" | inputs {t.inputs:5.2f}s build {t.build:5.2f}s solve {t.solve:6.2f}s extract {t.extract:5.2f}s"
+        f" report {t.report:5.2f}s"
         f" | (build+extract)/solve {ratio:5.2f} | end to end {total:6.2f}s (data gen {generated:4.1f}s)"
-        f" | {result.solve.status.value}, backlog {result.service['backlog'].sum():,.0f},"
+        f" | {result.solve.status.value}, objective {result.solve.objective:,.0f},"
+        f" backlog {result.service['backlog'].sum():,.0f},"
         f" overtime h {result.capacity['overtime'].sum():,.0f}"
     )
 

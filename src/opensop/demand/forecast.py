@@ -84,7 +84,11 @@ def forecast_demand(data: PlanningData, config: PlanningConfig, *, progress: Pro
     """Statistical forecast per item x region with intervals, chosen models, cleansed history and warnings."""
     fc = config.forecast
     last, periods, steps = _horizon(data, config)
-    raw, _ = _prepare_history(data, last)
+    raw, first = _prepare_history(data, last)
+    silent = data.sales_history[SERIES].drop_duplicates().merge(first[SERIES], how="left", indicator=True)
+    silent = silent.loc[silent["_merge"] == "left_only", SERIES].assign(
+        rule="no_demand", message="no positive sale in the history: excluded (no forecast)"
+    )
     keys = _series_keys(pd.concat([raw[SERIES], _launch_series(data, raw)[SERIES]]))
     tidy = raw.merge(keys, on=SERIES).rename(columns={"period": "ds", "quantity": "y"})
     clean, found = sanitize(tidy[["unique_id", "ds", "y"]], freq="MS")
@@ -128,6 +132,7 @@ def forecast_demand(data: PlanningData, config: PlanningConfig, *, progress: Pro
     selection["model"] = selection["model"].astype("object")
     selection.loc[selection["unique_id"].isin(profiled.index), "model"] = selection["unique_id"].map(profiled)
     warnings = concat_warnings([found, result.warnings, lifecycle_warnings]).merge(keys, on="unique_id")
+    warnings = pd.concat([warnings, silent], ignore_index=True)
     return DemandForecast(
         forecast=forecast[[*CELL, "model", "forecast", *bounds, "baseline", "event_uplift"]]
         .sort_values(CELL, ignore_index=True)

@@ -35,7 +35,7 @@ SLACK_MEAN_UTILISATION = 0.70  # untight resources and parts: at most this busy 
 SLACK_PEAK_UTILISATION = 0.85  # ...and at most this busy in their peak month
 WAGES: dict[str, float] = {"LYO-MO": 3300.0, "ANG-MO": 3150.0}  # loaded monthly cost of one operator
 HIRE_COST = 4500.0
-LAYOFF_COST = 15000.0
+LAYOFF_COST = 30000.0  # French redundancy costs: S&OP flexes overtime and temps, not permanent staff
 AUGUST = 7
 COMPONENT_IDS: tuple[str, ...] = tuple(c.component_id for c in COMPONENTS)
 
@@ -98,7 +98,7 @@ def resources_and_workforce(technology: Technology, demand: FloatArray) -> tuple
                     "wage_per_worker": WAGES[spec.resource_id],
                     "hire_cost": HIRE_COST,
                     "layoff_cost": LAYOFF_COST,
-                    "min_headcount": float(np.floor(0.8 * headcount)),
+                    "min_headcount": float(np.floor(0.95 * headcount)),
                     "max_headcount": float(np.ceil(1.3 * headcount)),
                 }
             )

@@ -317,3 +317,17 @@ def compute(inputs: KpiInputs, names: tuple[str, ...] | None = None) -> pd.DataF
             "better": [str(k.better) for k in chosen],
         }
     )
+
+
+def not_available(*, with_accuracy: bool = False) -> pd.DataFrame:
+    """The `compute` frame with every value NaN: the KPIs of a plan that could not be made."""
+    chosen = [k for k in CATALOGUE if with_accuracy or not k.needs_accuracy]
+    return pd.DataFrame(
+        {
+            "kpi": [k.name for k in chosen],
+            "label": [k.label for k in chosen],
+            "value": [float("nan")] * len(chosen),
+            "unit": [k.unit for k in chosen],
+            "better": [str(k.better) for k in chosen],
+        }
+    )

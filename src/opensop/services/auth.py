@@ -179,7 +179,7 @@ def authenticate(workspace: Workspace, token: str) -> Principal:
         ).first()
         if row is None:
             raise NotAuthenticated("unknown token", hint="log in again")
-        issued, user = row.tuple()
+        issued, user = row[0], row[1]
         if issued.revoked_at is not None or _as_utc(issued.expires_at) <= datetime.now(UTC) or not user.active:
             raise NotAuthenticated("the token has expired or was revoked", hint="log in again")
         return Principal(user.username, Role(user.role))

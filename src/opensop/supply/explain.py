@@ -9,9 +9,10 @@ binds in month t or earlier (earlier months could have built ahead). Candidates,
 
 The binding constraint is the candidate of highest value; none at all means the limit is economic: supplying the
 unit would cost more than the shortfall's penalty. The relief is the cheapest option still open, with its
-cost per unit: overtime left on a resource p uses (overtime_cost x usage), building earlier in a month with spare
-capacity on the binding resource (holding cost x months held), a transfer on a lane into s (lane cost), or
-subcontracting (subcontract cost). With none open, the relief is to add the binding capacity.
+cost per unit: overtime left on the binding resource in a month up to t (overtime_cost x usage), building
+earlier in a month with spare regular capacity on the binding resource (holding cost x months held), a transfer
+on a lane into s (lane cost), or subcontracting (subcontract cost). With none open, the relief is to add the
+binding capacity.
 """
 
 from __future__ import annotations
@@ -120,7 +121,11 @@ def _reliefs(
         ot_left=cap["overtime_capacity"] - cap["overtime"],
         spare=cap["regular"] - cap["load"],
     )
-    used = cases.merge(inputs.usage[inputs.usage["usage"] > 0], on=["product", "site"]).merge(cap, on="resource")
+    bound = causes[["product", "site", "t", "resource"]].dropna()
+    per_unit = inputs.usage[inputs.usage["usage"] > 0][["product", "resource", "usage"]].drop_duplicates(
+        ["product", "resource"]
+    )
+    used = bound.merge(per_unit, on=["product", "resource"]).merge(cap, on="resource")
     overtime = used[(used["t_cap"] <= used["t"]) & (used["ot_left"] > EPS)]
     overtime = overtime.assign(
         relief="overtime on " + overtime["resource"], relief_cost=overtime["overtime_cost"] * overtime["usage"]

@@ -27,12 +27,15 @@ MEASURE_COLUMNS = ["measure", "item_id", "site_id", "region_id", "resource_id", 
 
 @dataclass(frozen=True)
 class Timings:
-    """Seconds spent per stage (summed over site groups); `variables` and `constraints` of all groups."""
+    """Seconds per stage, summed over site groups: `inputs` (safety stock, coefficients, family aggregation),
+    `build` (LP rows and the HiGHS matrix), `solve` (HiGHS), `extract` (solution -> item frames, explanations),
+    `report` (recomputed cost lines, long measures frame); `variables` and `constraints` of all groups."""
 
     inputs: float = 0.0
     build: float = 0.0
     solve: float = 0.0
     extract: float = 0.0
+    report: float = 0.0
     variables: int = 0
     constraints: int = 0
     groups: int = 0
@@ -222,10 +225,9 @@ def plan(
     result = _worst(results)
     started = time.perf_counter()
     names = ["production", "purchases", "transfers", "inventory", "service", "capacity", "headcount", "shortfalls"]
-    if result.is_ok and pieces:
-        frames = {n: _stack([p[n] for p in pieces]) for n in names}
-    else:
-        frames = {n: pd.DataFrame() for n in names}
+    frames = {n: _stack([p[n] for p in pieces]) if result.is_ok and pieces else pd.DataFrame() for n in names}
+    extract_s += time.perf_counter() - started
+    started = time.perf_counter()
     if result.is_ok and pieces:
         costs = cost_lines(data, config, **{n: frames[n] for n in names if n != "shortfalls"})
         frames["capacity"] = frames["capacity"].drop(columns="t")
@@ -233,8 +235,8 @@ def plan(
     else:
         costs = pd.DataFrame({"line": pd.Series(dtype=str), "value": pd.Series(dtype=float)})
         long = pd.DataFrame(columns=MEASURE_COLUMNS)
-    extract_s += time.perf_counter() - started
-    timings = Timings(inputs_seconds, build_s, result.runtime_seconds, extract_s, n_vars, n_rows, len(groups))
+    report_s = time.perf_counter() - started
+    timings = Timings(inputs_seconds, build_s, result.runtime_seconds, extract_s, report_s, n_vars, n_rows, len(groups))
     return SupplyPlan(
         solve=result,
         measures=long,

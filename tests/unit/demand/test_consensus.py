@@ -72,7 +72,10 @@ def test_latest_non_planner_wins_and_item_override_refines_family() -> None:
     plan = apply_overrides(_stat([10, 20, 30]), overrides, HIERARCHY).plan.set_index("item_id")
     # sales: family 300 split 1:2:3 -> 50, 100, 150; then the finer item override sets a = 100
     assert plan["sales"].to_dict() == pytest.approx({"a": 100.0, "b": 100.0, "c": 150.0})
-    assert plan["consensus"].to_dict() == pytest.approx({"a": 100.0, "b": 100.0, "c": 150.0})
+    # consensus, latest override per cell: a's sales value dates from 01-01 (item override), finance's family
+    # override (01-03: 60 split 1:2:3 -> a = 10) is later; b and c take sales' family override of 01-05.
+    assert plan["consensus"].to_dict() == pytest.approx({"a": 10.0, "b": 100.0, "c": 150.0})
+    assert plan["consensus_source"].to_dict() == {"a": "finance", "b": "sales", "c": "sales"}
 
 
 def test_bad_overrides_are_reported_not_raised() -> None:

@@ -1,0 +1,177 @@
+"""What every page shares: the Jinja2 environment, the cookie session, the language and the error pages.
+
+`WebRoute` wraps each page handler: an OpenSOPError (or a malformed query) becomes an error page with the
+planner-facing message and the right status, an expired session becomes a redirect to the login page. No page
+ever shows a traceback for bad input; anything else is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from opensop.cycle.permissions import Action, Role, is_allowed
+from opensop.errors import ConflictError, NotAuthorized, NotFoundError, OpenSOPError, WorkflowError
+from opensop.services import auth
+from opensop.services.auth import Principal
+from opensop.services.failures import NotAuthenticated
+from opensop.services.workspace import Workspace
+from opensop.web.i18n import LANGUAGE_COOKIE, choose_language, translate
+
+PREFIX = "/app"
+SESSION_COOKIE = "opensop_session"
+TEMPLATES = resources.files("opensop.web") / "templates"
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    """Thin-space thousands, French style in both languages: planners read 12 345 faster than 12345.0."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    return f"{float(value):,.{digits}f}".replace(",", "\u202f")
+
+
+def _percent(value: Any) -> str:
+    return "–" if value is None or value != value else f"{float(value) * 100:.1f} %"
+
+
+def _month(value: Any) -> str:
+    return value.strftime("%Y-%m") if isinstance(value, date | datetime) else str(value)[:7]
+
+
+def build_environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(("html", "xml"), default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["num"] = _number
+    environment.filters["pct"] = _percent
+    environment.filters["month"] = _month
+    return environment
+
+
+ENVIRONMENT = build_environment()
+
+
+@dataclass(frozen=True)
+class Page:
+    """Who is looking and in which language: what every template needs besides its own data."""
+
+    request: Request
+    workspace: Workspace
+    user: Principal
+    language: str
+
+    def t(self, key: str, **values: object) -> str:
+        return translate(self.language, key, **values)
+
+    def can(self, action: str) -> bool:
+        return is_allowed(self.user.role, Action(action))
+
+
+def workspace_of(request: Request) -> Workspace:
+    workspace: Workspace = request.app.state.workspace
+    return workspace
+
+
+def language_of(request: Request) -> str:
+    return choose_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+
+
+def page_of(request: Request) -> Page:
+    """The signed-in user from the session cookie; NotAuthenticated (-> login page) without a valid one."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthenticated("please log in")
+    workspace = workspace_of(request)
+    return Page(request, workspace, auth.authenticate(workspace, token), language_of(request))
+
+
+def render(page: Page | None, template: str, *, status: int = 200, request: Request | None = None, **data: Any) -> HTMLResponse:
+    req = page.request if page is not None else request
+    if req is None:
+        raise ValueError("render needs a page or a request")
+    language = page.language if page is not None else language_of(req)
+    html = ENVIRONMENT.get_template(template).render(
+        page=page,
+        user=page.user if page is not None else None,
+        t=lambda key, **values: translate(language, key, **values),
+        lang=language,
+        prefix=PREFIX,
+        path=req.url.path,
+        roles=list(Role),
+        **data,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def status_of(error: OpenSOPError) -> int:
+    if isinstance(error, NotAuthorized):
+        return 403
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, ConflictError | WorkflowError):
+        return 409
+    return 400
+
+
+def error_page(request: Request, *, message: str, hint: str | None, status: int) -> HTMLResponse:
+    page: Page | None
+    try:
+        page = page_of(request)
+    except OpenSOPError:
+        page = None
+    return render(page, "error.html", status=status, request=request, message=message, hint=hint)
+
+
+class WebRoute(APIRoute):
+    """Maps user errors to pages once, for every web route, and times each page (Server-Timing header)."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            started = time.perf_counter()
+            try:
+                response = await handler(request)
+            except NotAuthenticated:
+                return RedirectResponse(f"{PREFIX}/login?next={request.url.path}", status_code=303)
+            except OpenSOPError as error:
+                response = error_page(request, message=error.message, hint=error.hint, status=status_of(error))
+            except RequestValidationError as error:
+                fields = ", ".join(str(e.get("loc", ("?",))[-1]) for e in error.errors())
+                response = error_page(
+                    request, message=f"invalid value for: {fields}", hint="check the address or the form", status=400
+                )
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+            return response
+
+        return handle
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(f"{PREFIX}{path}", status_code=303)
+
+
+def parse_number(raw: str) -> float:
+    """A number typed by a French or English user: '1 234,5' and '1,234.5' both read as 1234.5."""
+    text = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if "," in text and "." in text:
+        text = text.replace(",", "")
+    else:
+        text = text.replace(",", ".")
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(raw)
+    return value

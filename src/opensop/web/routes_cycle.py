@@ -1,0 +1,196 @@
+"""Session, cycle home, data quality, audit and decision log pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from opensop.cycle.status import StepStatus
+from opensop.cycle.steps import StepName
+from opensop.errors import OpenSOPError
+from opensop.services import audit_log, auth, collaboration, cycles, uploads
+from opensop.services.failures import InvalidRequest
+from opensop.web.core import (
+    PREFIX,
+    SESSION_COOKIE,
+    WebRoute,
+    language_of,
+    page_of,
+    redirect,
+    render,
+    workspace_of,
+)
+from opensop.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from opensop.web.planning import current_cycle
+
+router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only our own pages: an open redirect through ?next= would help phishing."""
+    return target if target.startswith(f"{PREFIX}/") and not target.startswith("//") else f"{PREFIX}/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "") -> HTMLResponse:  # noqa: A002 - the conventional name
+    return render(None, "login.html", request=request, next=_safe_next(next), error=None)
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",  # noqa: A002
+) -> Response:
+    try:
+        issued = auth.login(workspace_of(request), username=username, password=password)
+    except OpenSOPError as error:
+        return render(None, "login.html", status=401, request=request, next=_safe_next(next), error=error.message)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=int((issued.expires_at - datetime.now(UTC)).total_seconds()),
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    page = page_of(request)
+    auth.logout(page.workspace, actor=page.user, token=request.cookies.get(SESSION_COOKIE, ""))
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.post("/language")
+def set_language(request: Request, language: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> RedirectResponse:  # noqa: A002
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, language if language in LANGUAGES else language_of(request), samesite="lax")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    page = page_of(request)
+    cycle = current_cycle(page)
+    steps = cycles.get_cycle(page.workspace, actor=page.user, cycle_id=cycle.id).steps if cycle else []
+    today = datetime.now(UTC).date()
+    rows = []
+    first_open = next((s for s in steps if s.status != StepStatus.CLOSED), None)
+    for step in steps:
+        blocking = ""
+        if step.status == StepStatus.PENDING and first_open is not None:
+            blocking = f"{page.t('waiting_for')} {first_open.step}"
+        rows.append(
+            {
+                "step": step,
+                "blocking": blocking,
+                "overdue": step.status != StepStatus.CLOSED and step.due_date < today,
+                "mine": step.status == StepStatus.OPEN and step.owner_role == page.user.role.value,
+            }
+        )
+    return render(page, "home.html", cycle=cycle, rows=rows, tasks=[r for r in rows if r["mine"]])
+
+
+@router.post("/cycle/open")
+def open_cycle(request: Request, period: Annotated[str, Form()] = "") -> RedirectResponse:
+    page = page_of(request)
+    try:
+        month = date.fromisoformat(f"{period}-01") if period else None
+    except ValueError as error:
+        raise InvalidRequest(f"{period!r} is not a month", hint="write it as YYYY-MM") from error
+    cycles.open_cycle(page.workspace, actor=page.user, period=month)
+    return redirect("/")
+
+
+@router.post("/cycle/{cycle_id}/close")
+def close_step(
+    request: Request, cycle_id: int, step: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    page = page_of(request)
+    try:
+        name = StepName(step)
+    except ValueError as error:
+        raise InvalidRequest(f"there is no step named {step!r}") from error
+    cycles.close_step(page.workspace, actor=page.user, cycle_id=cycle_id, step=name, reason=reason)
+    return redirect("/")
+
+
+@router.get("/data", response_class=HTMLResponse)
+def data_quality(request: Request, load: int | None = None) -> HTMLResponse:
+    page = page_of(request)
+    loads = uploads.list_loads(page.workspace, actor=page.user)
+    chosen = load if load is not None else (loads[0].id if loads else None)
+    report = uploads.load_report(page.workspace, actor=page.user, load_id=chosen)[1] if chosen else None
+    return render(page, "data.html", loads=loads, chosen=chosen, report=report, outcome=None)
+
+
+@router.post("/data/import", response_class=HTMLResponse)
+async def import_data(request: Request, file: Annotated[UploadFile | None, File()] = None) -> HTMLResponse:
+    page = page_of(request)
+    if file is None or not file.filename:
+        raise InvalidRequest("choose a file to import")
+    content = await file.read()
+    outcome = uploads.import_upload(page.workspace, actor=page.user, filename=file.filename, content=content)
+    loads = uploads.list_loads(page.workspace, actor=page.user)
+    return render(
+        page, "data.html", loads=loads, chosen=outcome.load_id, report=outcome.report.to_dict(), outcome=outcome
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, user: str = "", action: str = "", entity: str = "") -> HTMLResponse:
+    page = page_of(request)
+    events = audit_log.query_audit(
+        page.workspace,
+        actor=page.user,
+        user=user or None,
+        action=action or None,
+        entity=entity or None,
+        limit=1000,
+    )
+    cycle = current_cycle(page)
+    decisions = collaboration.list_decisions(page.workspace, actor=page.user, cycle_id=cycle.id) if cycle else []
+    return render(
+        page,
+        "audit.html",
+        events=list(reversed(events))[:300],
+        decisions=decisions,
+        cycle=cycle,
+        filters={"user": user, "action": action, "entity": entity},
+    )
+
+
+@router.post("/decisions")
+def add_decision(
+    request: Request,
+    decision: Annotated[str, Form()] = "",
+    owner: Annotated[str, Form()] = "",
+    due: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    page = page_of(request)
+    cycle = current_cycle(page)
+    if cycle is None:
+        raise InvalidRequest("open a cycle first")
+    try:
+        due_date = date.fromisoformat(due) if due else None
+    except ValueError as error:
+        raise InvalidRequest(f"{due!r} is not a date", hint="write it as YYYY-MM-DD") from error
+    collaboration.add_decision(
+        page.workspace,
+        actor=page.user,
+        cycle_id=cycle.id,
+        decision=decision,
+        owner=owner or page.user.username,
+        due_date=due_date,
+    )
+    return redirect("/audit")

@@ -1,0 +1,342 @@
+"""Demand review: hierarchy navigation, the forecast chart, the editable consensus grid and its Excel round trip.
+
+Every edit goes through `services.overrides.set_override` with the row version the user saw, so a concurrent
+change is refused (shown with the current value) and an approved plan refuses any edit with the service's message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from opensop.cycle.permissions import Role
+from opensop.cycle.status import OverrideKind, OverrideLevel, OverrideSource
+from opensop.errors import OpenSOPError
+from opensop.reports.excel import CellChange, Grid, grid_workbook, read_grid_upload
+from opensop.services import overrides, plans
+from opensop.services.failures import InvalidRequest, StaleWrite
+from opensop.services.overrides import OverrideCell
+from opensop.web import charts, results
+from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
+from opensop.web.planning import (
+    Working,
+    build_grid,
+    cell_label,
+    consensus,
+    config_of,
+    consensus_cells,
+    current_cycle,
+    dataset,
+    working,
+    working_version,
+)
+
+router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
+
+SOURCE_BY_ROLE = {
+    Role.SALES: OverrideSource.SALES,
+    Role.FINANCE: OverrideSource.FINANCE,
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    region: str = ""
+    category: str = ""
+    family: str = ""
+
+    def query(self) -> str:
+        return f"region={self.region}&category={self.category}&family={self.family}"
+
+
+def _work(page: Page, version: int | None) -> Working | None:
+    cycle = current_cycle(page)
+    if cycle is None:
+        return None
+    chosen = working_version(page, cycle, version)
+    return working(page, cycle, chosen) if chosen is not None else None
+
+
+def _chart(work: Working, scope: Scope, t: Any) -> Any:
+    result = consensus(work)
+    forecast = result.require_forecast()
+    cells = consensus_cells(work)
+    hierarchy = cells[["item_id", "family_id", "category_id"]].drop_duplicates()
+
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.astype({"item_id": str, "region_id": str}).merge(hierarchy, on="item_id", how="left")
+        if scope.region:
+            frame = frame[frame["region_id"] == scope.region]
+        if scope.category:
+            frame = frame[frame["category_id"] == scope.category]
+        if scope.family:
+            frame = frame[frame["family_id"] == scope.family]
+        return frame
+
+    history = pick(forecast.history).groupby("period", as_index=False)["quantity"].sum()
+    stat = pick(forecast.forecast).groupby("period", as_index=False)[["forecast", "lo_95", "hi_95"]].sum()
+    value_columns = [c for c in ("statistical", *map(str, OverrideSource), "consensus") if c in cells.columns]
+    chosen = pick(cells.drop(columns=["family_id", "category_id"]))
+    view = chosen.groupby("period", as_index=False)[value_columns].sum()
+    return charts.demand_chart(history, stat, view, t)
+
+
+def _accuracy(work: Working) -> list[dict[str, Any]]:
+    selection = consensus(work).require_forecast().selection
+    rows = []
+    for demand_class, group in selection.groupby("demand_class", sort=True):
+        models = group["model"].value_counts()
+        metric = group["backtest_metric"].median()
+        rows.append(
+            {
+                "demand_class": demand_class,
+                "series": len(group),
+                "model": f"{models.index[0]} ({models.iloc[0]})" if len(models) else "",
+                "metric": None if pd.isna(metric) else float(metric),
+            }
+        )
+    return rows
+
+
+def _demand_page(
+    page: Page, work: Working | None, scope: Scope, *, messages: list[str] | None = None, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    if work is None:
+        cycle = current_cycle(page)
+        return render(page, "demand.html", work=None, cycle=cycle, scope=scope, messages=messages or [], status=status)
+    grid = build_grid(work, region=scope.region, category=scope.category, family=scope.family)
+    cells = consensus_cells(work)
+    regions = sorted(set(cells["region_id"]))
+    categories = sorted(set(cells["category_id"].dropna()))
+    families = sorted(set(cells.loc[cells["category_id"] == scope.category, "family_id"] if scope.category else cells["family_id"]))
+    return render(
+        page,
+        "demand.html",
+        status=status,
+        work=work,
+        cycle=work.cycle,
+        scope=scope,
+        grid=grid,
+        regions=regions,
+        categories=categories,
+        families=families,
+        chart=_chart(work, scope, page.t),
+        accuracy=_accuracy(work),
+        overrides=sorted(work.overrides, key=lambda row: row.id, reverse=True)[:50],
+        messages=messages or [],
+        **extra,
+    )
+
+
+@router.get("/demand", response_class=HTMLResponse)
+def demand_review(
+    request: Request, version: int | None = None, region: str = "", category: str = "", family: str = ""
+) -> HTMLResponse:
+    page = page_of(request)
+    return _demand_page(page, _work(page, version), Scope(region, category, family))
+
+
+@router.post("/demand/draft")
+def create_draft(request: Request) -> Response:
+    """The cycle's working draft: the statistical forecast and consensus (no override yet) as a base version."""
+    page = page_of(request)
+    cycle = current_cycle(page)
+    if cycle is None:
+        raise InvalidRequest("open a cycle first")
+    load_id, data = dataset(page, cycle.load_id)
+    base = results.consensus_result(load_id, data, config_of(None), [])
+    measures = results.plan_measures(results.PlanResult(load_id, base, None))
+    plans.create_version(
+        page.workspace,
+        actor=page.user,
+        cycle_id=cycle.id,
+        measures=measures,
+        scenario="base",
+        label="working draft",
+        load_id=load_id,
+        reason="demand review started",
+    )
+    return redirect("/demand")
+
+
+def _form_cells(form: Any) -> list[tuple[str, date, float, int, str]]:
+    """(key, period, new value, row version, raw text) for every grid cell whose text differs from what was shown."""
+    keys = {name[1:]: str(value) for name, value in form.items() if name.startswith("k")}
+    periods = {name[1:]: str(value) for name, value in form.items() if name.startswith("p")}
+    changed = []
+    for name, raw in form.items():
+        if not name.startswith("c") or "_" not in name:
+            continue
+        row, _, column = name[1:].partition("_")
+        shown = str(form.get(f"o{row}_{column}", ""))
+        text = str(raw)
+        if text.strip() == shown.strip() or row not in keys or column not in periods:
+            continue
+        try:
+            period = date.fromisoformat(periods[column])
+            version = int(str(form.get(f"v{row}_{column}", "0")))
+        except ValueError as error:
+            raise InvalidRequest("the grid form was altered", hint="reload the page") from error
+        try:
+            value = parse_number(text)
+        except ValueError:
+            value = float("nan")
+        changed.append((keys[row], period, value, version, text))
+    return changed
+
+
+def apply_changes(
+    page: Page,
+    work: Working,
+    *,
+    level: OverrideLevel,
+    region: str,
+    changes: list[CellChange],
+    reason: str,
+    comment: str,
+) -> list[str]:
+    """Write each change through the overrides service; one message per refused cell, one for the saved ones."""
+    messages: list[str] = []
+    saved = 0
+    source = SOURCE_BY_ROLE.get(page.user.role, OverrideSource.DEMAND_PLANNER)
+    for change in changes:
+        label = cell_label(change.key, change.period)
+        if change.new != change.new:
+            messages.append(page.t("refused", cell=label, message="not a number"))
+            continue
+        try:
+            cell = OverrideCell(
+                plan_version_id=work.version.id,
+                level=level,
+                region_id=region,
+                period=change.period,
+                item_id=change.key if level is OverrideLevel.ITEM else "",
+                family_id=change.key if level is OverrideLevel.FAMILY else "",
+            )
+            overrides.set_override(
+                page.workspace,
+                actor=page.user,
+                cell=cell,
+                value=change.new,
+                kind=OverrideKind.ABSOLUTE,
+                source=source,
+                expected_row_version=change.row_version,
+                reason=reason,
+                comment=comment,
+            )
+            saved += 1
+        except StaleWrite as stale:
+            current = stale.current["value"] if stale.current else None
+            messages.append(page.t("conflict", cell=label, value="–" if current is None else f"{current:,.0f}"))
+        except OpenSOPError as error:
+            messages.append(page.t("refused", cell=label, message=str(error)))
+    if saved:
+        messages.insert(0, page.t("saved", n=saved))
+    elif not changes:
+        messages.append(page.t("nothing_changed"))
+    return messages
+
+
+@router.post("/demand/save", response_class=HTMLResponse)
+async def save_grid(request: Request) -> HTMLResponse:
+    page = page_of(request)
+    form = await request.form()
+    try:
+        version = int(str(form.get("version", "")))
+    except ValueError as error:
+        raise InvalidRequest("the grid form was altered", hint="reload the page") from error
+    scope = Scope(str(form.get("region", "")), str(form.get("category", "")), str(form.get("family", "")))
+    work = _work(page, version)
+    if work is None:
+        raise InvalidRequest("there is no plan version to edit")
+    level = OverrideLevel.ITEM if scope.family else OverrideLevel.FAMILY
+    changes = [CellChange(key, period, None, value, row_version) for key, period, value, row_version, _ in _form_cells(form)]
+    messages = apply_changes(
+        page,
+        work,
+        level=level,
+        region=scope.region,
+        changes=changes,
+        reason=str(form.get("reason", "")),
+        comment=str(form.get("comment", "")),
+    )
+    fresh = working(page, work.cycle, work.version)
+    return _demand_page(page, fresh, scope, messages=messages)
+
+
+@router.get("/demand/grid.xlsx")
+def download_grid(
+    request: Request, version: int | None = None, region: str = "", category: str = "", family: str = ""
+) -> Response:
+    page = page_of(request)
+    work = _work(page, version)
+    if work is None:
+        raise InvalidRequest("there is no plan version yet")
+    grid = build_grid(work, region=region, category=category, family=family)
+    name = f"demand_review_v{work.version.id}_{grid.level}_{region or 'all'}.xlsx"
+    return Response(
+        grid_workbook(grid),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _grid_for_upload(page: Page, plan_version_id: int, level: str, region: str) -> tuple[Working, Grid]:
+    work = _work(page, plan_version_id)
+    if work is None:
+        raise InvalidRequest("there is no plan version to edit")
+    chosen = OverrideLevel.ITEM if level == OverrideLevel.ITEM.value else OverrideLevel.FAMILY
+    return work, build_grid(work, region=region, level=chosen)
+
+
+@router.post("/demand/upload", response_class=HTMLResponse)
+async def upload_grid(request: Request, file: Annotated[UploadFile | None, File()] = None) -> HTMLResponse:
+    """Validate and diff an edited workbook; nothing is written until the user confirms the diff."""
+    page = page_of(request)
+    if file is None or not file.filename:
+        raise InvalidRequest("choose the edited workbook")
+    content = await file.read()
+    upload = read_grid_upload(content, None)
+    if not upload.ok:
+        work = _work(page, None)
+        return _demand_page(page, work, Scope(), upload=upload, status=422)
+    work, grid = _grid_for_upload(page, upload.plan_version_id, upload.level, upload.region_id)
+    upload = read_grid_upload(content, grid)
+    scope = Scope(region=upload.region_id)
+    return _demand_page(page, work, scope, upload=upload, status=200 if upload.ok else 422)
+
+
+@router.post("/demand/apply", response_class=HTMLResponse)
+async def apply_upload(request: Request) -> HTMLResponse:
+    page = page_of(request)
+    form = await request.form()
+    try:
+        version = int(str(form.get("version", "")))
+        count = int(str(form.get("count", "0")))
+        changes = [
+            CellChange(
+                key=str(form.get(f"key{i}", "")),
+                period=date.fromisoformat(str(form.get(f"period{i}", ""))),
+                old=None,
+                new=float(str(form.get(f"new{i}", ""))),
+                row_version=int(str(form.get(f"rv{i}", "0"))),
+            )
+            for i in range(min(count, 10_000))
+        ]
+    except ValueError as error:
+        raise InvalidRequest("the confirmation form was altered", hint="upload the workbook again") from error
+    level_text = str(form.get("level", OverrideLevel.FAMILY.value))
+    region = str(form.get("region", ""))
+    work, _grid = _grid_for_upload(page, version, level_text, region)
+    level = OverrideLevel.ITEM if level_text == OverrideLevel.ITEM.value else OverrideLevel.FAMILY
+    reason = str(form.get("reason", "")) or "Excel upload"
+    messages = apply_changes(
+        page, work, level=level, region=region, changes=changes, reason=reason, comment=str(form.get("comment", ""))
+    )
+    fresh = working(page, work.cycle, work.version)
+    return _demand_page(page, fresh, Scope(region=region), messages=messages)

@@ -1,0 +1,136 @@
+"""Supply review (run the plan, capacity heatmap, shortfalls and why, inventory vs safety stock) and financial
+review (key numbers, plan vs budget and vs the last plan of record, waterfall of the gaps)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from opensop.cycle.status import PlanStatus
+from opensop.errors import NotFoundError
+from opensop.finance.gaps import vs_budget, vs_plan
+from opensop.finance.projection import FinancialPlan
+from opensop.services import plans
+from opensop.services.failures import InvalidRequest
+from opensop.web import charts, results
+from opensop.web.core import PREFIX, Page, WebRoute, page_of, redirect, render
+from opensop.web.planning import Working, current_cycle, working, working_version
+
+router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
+TOP_SHORTFALLS = 25
+
+
+def _work(page: Page, version: int | None) -> Working | None:
+    cycle = current_cycle(page)
+    if cycle is None:
+        return None
+    chosen = working_version(page, cycle, version)
+    return working(page, cycle, chosen) if chosen is not None else None
+
+
+def _shortfalls(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    worst = frame.sort_values("quantity", ascending=False).head(TOP_SHORTFALLS)
+    return [
+        {
+            "item_id": row.item_id,
+            "region_id": row.region_id,
+            "period": row.period,
+            "quantity": row.quantity,
+            "binding": row.binding,
+            "binding_period": None if pd.isna(row.binding_period) else row.binding_period,
+            "shadow_price": row.shadow_price,
+            "relief": row.relief,
+        }
+        for row in worst.itertuples()
+    ]
+
+
+@router.get("/supply", response_class=HTMLResponse)
+def supply_review(request: Request, version: int | None = None, item: str = "") -> HTMLResponse:
+    page = page_of(request)
+    work = _work(page, version)
+    outcome = results.cached_plan(work.load_id, work.config, work.overrides) if work else None
+    data: dict[str, Any] = {"work": work, "outcome": outcome, "item": item}
+    if outcome is not None and outcome.result.supply is not None:
+        supply = outcome.result.supply
+        data["solve"] = supply.solve
+        if supply.solve.is_ok:
+            data["heatmap"] = charts.heatmap(supply.capacity)
+            data["shortfalls"] = _shortfalls(supply.shortfalls)
+            data["shortfall_count"] = len(supply.shortfalls)
+            inventory = supply.inventory[supply.inventory["kind"] != "component"]
+            items = sorted(set(inventory["item_id"].astype(str)))
+            chosen = item if item in items else (items[0] if items else "")
+            data["items"] = items
+            data["item"] = chosen
+            mine = inventory[inventory["item_id"].astype(str) == chosen].groupby("period", as_index=False)["quantity"].sum()
+            safety = supply.safety_stock
+            level = float(safety.loc[safety["item_id"].astype(str) == chosen, "safety_stock"].sum())
+            data["inventory_chart"] = charts.inventory_chart(mine, level, page.t)
+    return render(page, "supply.html", **data)
+
+
+@router.post("/supply/run")
+def run_plan(request: Request, version: Annotated[int | None, Form()] = None) -> RedirectResponse:
+    """Consensus -> supply -> finance on the working draft, stored as its content (a planner's action)."""
+    page = page_of(request)
+    work = _work(page, version)
+    if work is None:
+        raise InvalidRequest("there is no plan version yet", hint="start the demand review first")
+    outcome = results.run_plan(work.load_id, work.data, work.config, work.overrides)
+    plans.replace_measures(
+        page.workspace,
+        actor=page.user,
+        version_id=work.version.id,
+        measures=results.plan_measures(outcome),
+        reason="plan run from the supply review",
+    )
+    return redirect(f"/supply?version={work.version.id}")
+
+
+@router.post("/plan/{version_id}/submit")
+def submit(request: Request, version_id: int, reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/") -> RedirectResponse:
+    page = page_of(request)
+    plans.transition(page.workspace, actor=page.user, version_id=version_id, target=PlanStatus.SUBMITTED, reason=reason)
+    return redirect(back if back.startswith("/") and not back.startswith("//") else "/")
+
+
+def _stored(page: Page, version_id: int) -> pd.DataFrame:
+    return plans.read_content(page.workspace, actor=page.user, version_id=version_id).measures
+
+
+@router.get("/finance", response_class=HTMLResponse)
+def financial_review(request: Request, version: int | None = None) -> HTMLResponse:
+    page = page_of(request)
+    work = _work(page, version)
+    data: dict[str, Any] = {"work": work, "has_plan": False}
+    if work is not None:
+        measures = _stored(page, work.version.id)
+        finance = results.finance_from_measures(measures)
+        if len(finance.lines):
+            data["has_plan"] = True
+            data["kpis"] = results.kpis(measures)
+            budget = vs_budget(finance, work.data.budget, by=("family_id",))
+            data["budget"] = budget.to_dict(orient="records")
+            revenue = budget[budget["measure"] == "revenue"]
+            data["waterfall"] = charts.waterfall(
+                [str(f) for f in revenue["family_id"]],
+                [float(g) for g in revenue["gap"]],
+                float(revenue["reference"].sum()),
+                page.t,
+            )
+            data["vs_last"] = _vs_last(page, finance)
+    return render(page, "finance.html", **data)
+
+
+def _vs_last(page: Page, finance: FinancialPlan) -> list[dict[str, Any]]:
+    try:
+        record = plans.plan_of_record(page.workspace, actor=page.user)
+    except NotFoundError:
+        return []
+    reference = results.finance_from_measures(_stored(page, record.id))
+    lines = ["revenue", "gross_margin", "inventory_value", "cash_flow", "plan_cost"]
+    return vs_plan(finance, reference, lines=lines).to_dict(orient="records")
