@@ -48,7 +48,7 @@ def tourism(smoke: bool, jobs: int) -> None:
     train = pd.read_csv(DATA / "tourism_monthly_train.csv", parse_dates=["date"])
     test = pd.read_csv(DATA / "tourism_monthly_test.csv", parse_dates=["date"])
     if smoke:
-        keep = train["unique_id"].drop_duplicates().iloc[:12]
+        keep = train["unique_id"].drop_duplicates().iloc[:4]
         train, test = train[train["unique_id"].isin(keep)], test[test["unique_id"].isin(keep)]
     train = train[["unique_id", "date", "y"]].rename(columns={"date": "ds"})
     test = test[["unique_id", "date", "y"]].rename(columns={"date": "ds"})
@@ -130,7 +130,11 @@ def demo(smoke: bool) -> None:
     from opensop.demand import forecast_demand
     from opensop.schema import PlanningData
 
-    data = PlanningData.from_frames(generate_demo())
+    frames = generate_demo()
+    if smoke:  # ten items: a few seconds
+        keep = frames["items"]["item_id"].iloc[:10]
+        frames["sales_history"] = frames["sales_history"][frames["sales_history"]["item_id"].isin(keep)]
+    data = PlanningData.from_frames(frames)
     t0 = time.perf_counter()
     result = forecast_demand(data, PlanningConfig())
     wall = time.perf_counter() - t0

@@ -128,6 +128,8 @@ def _run(options: EngineOptions, models: list[ModelName], method: str, df: pd.Da
     # "invalid value encountered in divide"); the fallback model and our post-processing handle those series.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
+        # fugue's Dask transform groups with pandas' deprecated apply-on-grouping-columns; harmless here.
+        warnings.filterwarnings("ignore", message="DataFrameGroupBy.apply operated", category=FutureWarning)
         result = getattr(sf, method)(df=data, **kwargs)
         if options.engine is ForecastEngine.DASK:
             result = result.compute()
@@ -245,10 +247,12 @@ def _final(
         for level in levels:
             renamed[f"{member}-lo-{level}"] = f"lo_{level}"
             renamed[f"{member}-hi-{level}"] = f"hi_{level}"
-        part = raw.rename(columns=renamed).reindex(columns=[*KEYS, "forecast", *bound_columns(options.levels)])
-        parts.append(part.assign(member=str(member)))
+        part = raw.rename(columns=renamed)
+        kept = [c for c in [*KEYS, "forecast", *bound_columns(options.levels)] if c in part.columns]
+        parts.append(part[kept].assign(member=str(member)))
         progress(int((selection.loc[selection["model"] == member, "unique_id"]).size))
-    return pd.concat(parts, ignore_index=True)
+    combined = pd.concat(parts, ignore_index=True)
+    return combined.reindex(columns=[*KEYS, "forecast", *bound_columns(options.levels), "member"])
 
 
 def forecast_series(

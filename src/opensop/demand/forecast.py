@@ -132,7 +132,8 @@ def forecast_demand(data: PlanningData, config: PlanningConfig, *, progress: Pro
     selection["model"] = selection["model"].astype("object")
     selection.loc[selection["unique_id"].isin(profiled.index), "model"] = selection["unique_id"].map(profiled)
     warnings = concat_warnings([found, result.warnings, lifecycle_warnings]).merge(keys, on="unique_id")
-    warnings = pd.concat([warnings, silent], ignore_index=True)
+    if len(silent):
+        warnings = pd.concat([warnings, silent.astype("string")], ignore_index=True)
     return DemandForecast(
         forecast=forecast[[*CELL, "model", "forecast", *bounds, "baseline", "event_uplift"]]
         .sort_values(CELL, ignore_index=True)

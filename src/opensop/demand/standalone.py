@@ -3,7 +3,7 @@
 The same engine as the demand review (`opensop.demand.engine`): classification picks the candidate set, the
 rolling-origin backtest picks the model per series, garbage is repaired or excluded with a warning per series.
 `ds` may be dates (with a pandas frequency such as "MS", "W-MON", "D", "QS") or integers (freq an int step).
-Demand semantics apply only when the data allow them: forecasts are clipped at 0 when no `y` is negative.
+Demand semantics by default: negative values are repaired to 0 (with a warning) and forecasts are non-negative.
 """
 
 from __future__ import annotations
@@ -56,13 +56,14 @@ def forecast_frame(
     season_length: int | None = None,
     config: ForecastConfig | None = None,
     engine: ForecastEngine = ForecastEngine.LOCAL,
+    nonnegative: bool = True,
     progress: Progress | None = None,
 ) -> StandaloneForecast:
-    """Forecast every series of a tidy frame `horizon` steps ahead."""
+    """Forecast every series of a tidy frame `horizon` steps ahead (negative values repaired to 0 and forecasts
+    clipped at 0 unless `nonnegative` is False)."""
     if horizon < 1:
         raise SourceError(f"horizon must be at least 1, got {horizon}")
     cfg = config or ForecastConfig(selection_metric=SelectionMetric.MASE)
-    nonnegative = not (pd.to_numeric(frame["y"], errors="coerce") < 0).any()
     ds = frame["ds"]
     if isinstance(freq, int) and not pd.api.types.is_integer_dtype(ds):
         raise SourceError("an integer freq needs integer ds values")

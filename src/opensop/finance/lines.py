@@ -10,7 +10,8 @@ Kinds of lines (all money in EUR, every value a positive amount; signs come in t
 
 * ``flow``     summed over any dimension, months included (revenue, costs, units);
 * ``stock``    a month-end balance (inventory value): summed over family / region / site, and over months the
-               closing month is kept (the value at the end of the last month aggregated);
+               closing month is kept (the value at the end of the frame's last month; rows are stored only
+               when non-zero, so a group absent that month closes at 0);
 * derived lines are not stored but computed by `summary` after aggregation (a ratio is never summed):
 
       cogs            = cogs_material + cogs_conversion + overtime + subcontract_premium + transfers
@@ -112,9 +113,7 @@ LINES: tuple[Line, ...] = (
     _L("investment", Group.CASH, LineKind.FLOW, "EUR", Direction.LOWER, "Capacity investments paid (scenario levers)."),
 )
 LINE_BY_NAME: dict[str, Line] = {line.name: line for line in LINES}
-PLAN_COST_LINES: tuple[str, ...] = tuple(
-    line.name for line in LINES if line.group in (Group.PLAN_COST, Group.PENALTY)
-)
+PLAN_COST_LINES: tuple[str, ...] = tuple(line.name for line in LINES if line.group in (Group.PLAN_COST, Group.PENALTY))
 COGS_LINES: tuple[str, ...] = (
     "cogs_material",
     "cogs_conversion",
@@ -201,9 +200,8 @@ def aggregate(lines: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     if "period" in keys or stocks.empty:
         stock = stocks.groupby(["line", *keys], as_index=False, dropna=False)["value"].sum()
     else:
-        monthly = stocks.groupby(["line", *keys, "period"], as_index=False, dropna=False)["value"].sum()
-        closing = monthly.groupby(["line", *keys], dropna=False)["period"].transform("max")
-        stock = monthly[monthly["period"] == closing].drop(columns="period")
+        closing = stocks[stocks["period"] == lines["period"].max()]
+        stock = closing.groupby(["line", *keys], as_index=False, dropna=False)["value"].sum()
     parts = [p for p in (flow, stock) if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["line", *keys, "value"])
     return out.sort_values(["line", *keys], ignore_index=True, na_position="last")

@@ -164,9 +164,7 @@ def _resources(data: PlanningData, plan: SupplyPlan) -> list[pd.DataFrame]:
     rates = data.resources[["resource_id", "overtime_cost"]].astype({"resource_id": str})
     used = plan.capacity[["resource_id", "site_id", "period", "overtime"]].astype({"resource_id": str})
     used = used.merge(rates, on="resource_id", how="left")
-    staff = data.workforce[["resource_id", "wage_per_worker", "hire_cost", "layoff_cost"]].astype(
-        {"resource_id": str}
-    )
+    staff = data.workforce[["resource_id", "wage_per_worker", "hire_cost", "layoff_cost"]].astype({"resource_id": str})
     staffed = plan.headcount.astype({"resource_id": str}).merge(staff, on="resource_id", how="left").fillna(0.0)
     return [
         long_frame("overtime", used, used["overtime"] * used["overtime_cost"].fillna(0.0)),

@@ -15,6 +15,7 @@ Excel or LibreOffice show it as text instead of running it.
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ def _style_header(sheet: Any, columns: int) -> None:
 
 
 def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime().date()
@@ -266,7 +267,7 @@ def read_grid_upload(content: bytes, current: Grid | None) -> GridUpload:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 upload.issues.append(Issue("not_a_number", row_number, column, f"{value!r} is not a number"))
                 continue
-            if value < 0 or value != value:
+            if value < 0 or math.isnan(value):
                 upload.issues.append(Issue("negative_value", row_number, column, f"{value} is below zero"))
                 continue
             old = current.cell(key, period) if current is not None else None

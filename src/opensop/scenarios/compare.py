@@ -92,11 +92,17 @@ def _issues(results: Sequence[ScenarioResult]) -> pd.DataFrame:
         if not r.is_ok:
             parts.append(
                 pd.DataFrame(
-                    [{
-                        "scenario": r.name, "kind": "infeasible", "subject": str(r.supply.solve.status),
-                        "first_period": pd.NaT, "months": 0, "quantity": np.nan,
-                        "detail": "; ".join(r.supply.solve.conflicts) or r.supply.solve.termination,
-                    }]
+                    [
+                        {
+                            "scenario": r.name,
+                            "kind": "infeasible",
+                            "subject": str(r.supply.solve.status),
+                            "first_period": pd.NaT,
+                            "months": 0,
+                            "quantity": np.nan,
+                            "detail": "; ".join(r.supply.solve.conflicts) or r.supply.solve.termination,
+                        }
+                    ]
                 )
             )
             continue
@@ -111,22 +117,28 @@ def _issues(results: Sequence[ScenarioResult]) -> pd.DataFrame:
                 relief=("relief", lambda s: s.mode().iloc[0]),
             )
             by["detail"] = (
-                by["items"].astype(str) + " item(s), " + by["lost"].round(0).astype(str) + " units lost; relief: "
+                by["items"].astype(str)
+                + " item(s), "
+                + by["lost"].round(0).astype(str)
+                + " units lost; relief: "
                 + by["relief"]
             )
             parts.append(by.rename(columns={"binding": "subject"}).assign(scenario=r.name, kind="shortfall"))
         cap = r.supply.capacity
         over = cap[cap["load"] > cap["regular"] * (1 + EPS) + EPS]
         if len(over):
-            over = over.assign(above=over["load"] - over["regular"], util=over["load"] / over["regular"].where(
-                over["regular"] > 0))
+            over = over.assign(
+                above=over["load"] - over["regular"], util=over["load"] / over["regular"].where(over["regular"] > 0)
+            )
             by = over.groupby("resource_id", as_index=False).agg(
-                first_period=("period", "min"), months=("period", "nunique"), quantity=("above", "sum"),
+                first_period=("period", "min"),
+                months=("period", "nunique"),
+                quantity=("above", "sum"),
                 peak=("util", "max"),
             )
-            by["detail"] = "hours above regular capacity; peak utilisation " + (100 * by["peak"]).round(0).astype(
-                str
-            ) + " %"
+            by["detail"] = (
+                "hours above regular capacity; peak utilisation " + (100 * by["peak"]).round(0).astype(str) + " %"
+            )
             parts.append(by.rename(columns={"resource_id": "subject"}).assign(scenario=r.name, kind="overload"))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
@@ -137,6 +149,7 @@ def _ranking(kpis: pd.DataFrame, results: Sequence[ScenarioResult], base: str, g
     value = kpis.set_index("kpi")
     rows = []
     for r in results:
+
         def delta(name: str, scenario: str = r.name) -> float:
             return float(value.at[name, scenario] - value.at[name, base])
 
@@ -151,8 +164,13 @@ def _ranking(kpis: pd.DataFrame, results: Sequence[ScenarioResult], base: str, g
         )
         rows.append(
             {
-                "scenario": r.name, "score": score, "margin_gain": margin, "investment": invest,
-                "service_loss": loss, "fill_rate_delta": fill, "reasons": reasons,
+                "scenario": r.name,
+                "score": score,
+                "margin_gain": margin,
+                "investment": invest,
+                "service_loss": loss,
+                "fill_rate_delta": fill,
+                "reasons": reasons,
             }
         )
     out = pd.DataFrame(rows)

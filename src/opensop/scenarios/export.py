@@ -58,8 +58,8 @@ def to_excel(report: Exportable, path: Path) -> Path:
         for k, column in enumerate(frame.columns, start=1):
             values = frame[column]
             numeric = pd.api.types.is_float_dtype(values)
-            width = max([len(str(column)), *(len(str(v)) for v in values.head(200))]) if len(values) else len(
-                str(column)
+            width = (
+                max([len(str(column)), *(len(str(v)) for v in values.head(200))]) if len(values) else len(str(column))
             )
             sheet.column_dimensions[get_column_letter(k)].width = min(MAX_WIDTH, width + 2)
             if numeric:

@@ -154,9 +154,10 @@ class LaunchProduct(Lever):
                 copied = copied.assign(price=copied["price"] * self.price_factor)
             data = _table(data, name, pd.concat([frame, copied], ignore_index=True))
         demand = inputs.demand
-        rows = demand[(demand["item_id"].astype(str) == self.like_item_id) & _period_mask(
-            demand["period"], self.launch_period, None
-        )].copy()
+        rows = demand[
+            (demand["item_id"].astype(str) == self.like_item_id)
+            & _period_mask(demand["period"], self.launch_period, None)
+        ].copy()
         for column in _values(rows):
             rows[column] = rows[column].astype(float) * self.volume_factor
         demand = pd.concat([demand, rows.assign(item_id=self.item_id)], ignore_index=True)
@@ -234,8 +235,12 @@ class CapacityChange(Lever):
         months["regular"] *= self.factor
         months["overtime"] *= self.factor if self.overtime_factor is None else self.overtime_factor
         paid = pd.DataFrame(
-            {"label": self.label or f"capacity change {self.resource_id}", "resource_id": self.resource_id,
-             "period": periods, "amount": self.cost_per_month}
+            {
+                "label": self.label or f"capacity change {self.resource_id}",
+                "resource_id": self.resource_id,
+                "period": periods,
+                "amount": self.cost_per_month,
+            }
         )
         investments = _add_investments(inputs, paid[paid["amount"] != 0])
         return replace(inputs, data=_set_capacity(inputs.data, self.resource_id, months), investments=investments)
@@ -278,8 +283,12 @@ class CapacityInvestment(Lever):
         months = _current_capacity(inputs.data, self.resource_id, periods)
         months["regular"] += self.added_capacity
         paid = pd.DataFrame(
-            {"label": [self.label or f"investment {self.resource_id}"], "resource_id": [self.resource_id],
-             "period": [month(self.start_period)], "amount": [self.cost]}
+            {
+                "label": [self.label or f"investment {self.resource_id}"],
+                "resource_id": [self.resource_id],
+                "period": [month(self.start_period)],
+                "amount": [self.cost],
+            }
         )
         investments = _add_investments(inputs, paid)
         return replace(inputs, data=_set_capacity(inputs.data, self.resource_id, months), investments=investments)

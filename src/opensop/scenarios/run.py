@@ -116,6 +116,7 @@ def run_many(
 
 def stack(results: Sequence[ScenarioResult]) -> dict[str, pd.DataFrame]:
     """kpis, finance (lines), measures (supply), shortfalls, capacity: each with a leading `scenario` column."""
+
     def tagged(frames: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
         parts = [frame.assign(scenario=name) for name, frame in frames if len(frame)]
         if not parts:

@@ -34,7 +34,7 @@ class Scenario:
             "description": self.description,
             "base": self.base,
             "levers": [lever.to_dict() for lever in self.levers],
-            "config_overrides": {key: value for key, value in self.config_overrides},
+            "config_overrides": dict(self.config_overrides),
         }
 
     @classmethod

@@ -7,8 +7,9 @@ ever shows a traceback for bad input; anything else is a bug and propagates.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -35,13 +36,13 @@ TEMPLATES = resources.files("opensop.web") / "templates"
 
 def _number(value: Any, digits: int = 0) -> str:
     """Thin-space thousands, French style in both languages: planners read 12 345 faster than 12345.0."""
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{float(value):,.{digits}f}".replace(",", "\u202f")
 
 
 def _percent(value: Any) -> str:
-    return "–" if value is None or value != value else f"{float(value) * 100:.1f} %"
+    return "–" if value is None or math.isnan(float(value)) else f"{float(value) * 100:.1f} %"
 
 
 def _month(value: Any) -> str:
@@ -98,7 +99,9 @@ def page_of(request: Request) -> Page:
     return Page(request, workspace, auth.authenticate(workspace, token), language_of(request))
 
 
-def render(page: Page | None, template: str, *, status: int = 200, request: Request | None = None, **data: Any) -> HTMLResponse:
+def render(
+    page: Page | None, template: str, *, status: int = 200, request: Request | None = None, **data: Any
+) -> HTMLResponse:
     req = page.request if page is not None else request
     if req is None:
         raise ValueError("render needs a page or a request")
@@ -138,7 +141,7 @@ def error_page(request: Request, *, message: str, hint: str | None, status: int)
 class WebRoute(APIRoute):
     """Maps user errors to pages once, for every web route, and times each page (Server-Timing header)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
@@ -167,11 +170,8 @@ def redirect(path: str) -> RedirectResponse:
 def parse_number(raw: str) -> float:
     """A number typed by a French or English user: '1 234,5' and '1,234.5' both read as 1234.5."""
     text = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    if "," in text and "." in text:
-        text = text.replace(",", "")
-    else:
-        text = text.replace(",", ".")
+    text = text.replace(",", "") if "," in text and "." in text else text.replace(",", ".")
     value = float(text)
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError(raw)
     return value

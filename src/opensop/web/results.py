@@ -134,9 +134,7 @@ def _with_levers(result: CycleResult, levers: Levers) -> CycleResult:
         result = replace(result, consensus=replace(consensus, plan=plan))
     if levers.capacity_pct:
         factor = 1 + levers.capacity_pct / 100
-        resources = result.data.resources.assign(
-            regular_capacity=result.data.resources["regular_capacity"] * factor
-        )
+        resources = result.data.resources.assign(regular_capacity=result.data.resources["regular_capacity"] * factor)
         calendar = result.data.resource_calendar
         if "regular" in calendar.columns and len(calendar):
             calendar = calendar.assign(regular=calendar["regular"] * factor)
@@ -212,12 +210,11 @@ def plan_measures(outcome: PlanResult) -> pd.DataFrame:
     if outcome.finance is not None:
         lines = outcome.finance.lines
         names = lines["line"].astype(str)
-        parts.append(
-            lines.assign(measure=names.where(names == "revenue", FINANCE_PREFIX + names)).drop(columns="line")
-        )
+        parts.append(lines.assign(measure=names.where(names == "revenue", FINANCE_PREFIX + names)).drop(columns="line"))
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["value"].notna()]
-    return frame.assign(period=pd.to_datetime(frame["period"]).dt.date)
+    # + 0.0 turns -0.0 into 0.0: SQLite drops the sign of zero, and the stored content hash would no longer match.
+    return frame.assign(period=pd.to_datetime(frame["period"]).dt.date, value=frame["value"].astype(float) + 0.0)
 
 
 def finance_from_measures(measures: pd.DataFrame) -> FinancialPlan:
@@ -228,7 +225,8 @@ def finance_from_measures(measures: pd.DataFrame) -> FinancialPlan:
     frame = chosen.assign(line=line)
     frame = frame.reindex(columns=FINANCE_COLUMNS)
     for column in ("family_id", "region_id", "site_id"):
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        frame[column] = frame[column].astype(object)
+        frame.loc[frame[column].isna(), column] = None
     return FinancialPlan(frame.assign(period=pd.to_datetime(frame["period"])).reset_index(drop=True))
 
 

@@ -35,7 +35,7 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "") -> HTMLResponse:  # noqa: A002 - the conventional name
+def login_form(request: Request, next: str = "") -> HTMLResponse:
     return render(None, "login.html", request=request, next=_safe_next(next), error=None)
 
 
@@ -44,7 +44,7 @@ def login(
     request: Request,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "",  # noqa: A002
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         issued = auth.login(workspace_of(request), username=username, password=password)
@@ -72,7 +72,9 @@ def logout(request: Request) -> RedirectResponse:
 
 
 @router.post("/language")
-def set_language(request: Request, language: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> RedirectResponse:  # noqa: A002
+def set_language(
+    request: Request, language: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""
+) -> RedirectResponse:
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(LANGUAGE_COOKIE, language if language in LANGUAGES else language_of(request), samesite="lax")
     return response

@@ -6,12 +6,13 @@ change is refused (shown with the current value) and an approved plan refuses an
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from opensop.cycle.permissions import Role
@@ -27,8 +28,8 @@ from opensop.web.planning import (
     Working,
     build_grid,
     cell_label,
-    consensus,
     config_of,
+    consensus,
     consensus_cells,
     current_cycle,
     dataset,
@@ -78,7 +79,7 @@ def _chart(work: Working, scope: Scope, t: Any) -> Any:
             frame = frame[frame["family_id"] == scope.family]
         return frame
 
-    history = pick(forecast.history).groupby("period", as_index=False)["quantity"].sum()
+    history = pick(forecast.history).groupby("period")["quantity"].sum().reset_index()
     stat = pick(forecast.forecast).groupby("period", as_index=False)[["forecast", "lo_95", "hi_95"]].sum()
     value_columns = [c for c in ("statistical", *map(str, OverrideSource), "consensus") if c in cells.columns]
     chosen = pick(cells.drop(columns=["family_id", "category_id"]))
@@ -104,7 +105,13 @@ def _accuracy(work: Working) -> list[dict[str, Any]]:
 
 
 def _demand_page(
-    page: Page, work: Working | None, scope: Scope, *, messages: list[str] | None = None, status: int = 200, **extra: Any
+    page: Page,
+    work: Working | None,
+    scope: Scope,
+    *,
+    messages: list[tuple[str, str]] | None = None,
+    status: int = 200,
+    **extra: Any,
 ) -> HTMLResponse:
     if work is None:
         cycle = current_cycle(page)
@@ -113,7 +120,9 @@ def _demand_page(
     cells = consensus_cells(work)
     regions = sorted(set(cells["region_id"]))
     categories = sorted(set(cells["category_id"].dropna()))
-    families = sorted(set(cells.loc[cells["category_id"] == scope.category, "family_id"] if scope.category else cells["family_id"]))
+    families = sorted(
+        set(cells.loc[cells["category_id"] == scope.category, "family_id"] if scope.category else cells["family_id"])
+    )
     return render(
         page,
         "demand.html",
@@ -199,15 +208,15 @@ def apply_changes(
     changes: list[CellChange],
     reason: str,
     comment: str,
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """Write each change through the overrides service; one message per refused cell, one for the saved ones."""
-    messages: list[str] = []
+    messages: list[tuple[str, str]] = []
     saved = 0
     source = SOURCE_BY_ROLE.get(page.user.role, OverrideSource.DEMAND_PLANNER)
     for change in changes:
         label = cell_label(change.key, change.period)
-        if change.new != change.new:
-            messages.append(page.t("refused", cell=label, message="not a number"))
+        if math.isnan(change.new):
+            messages.append(("bad", page.t("refused", cell=label, message="not a number")))
             continue
         try:
             cell = OverrideCell(
@@ -232,13 +241,15 @@ def apply_changes(
             saved += 1
         except StaleWrite as stale:
             current = stale.current["value"] if stale.current else None
-            messages.append(page.t("conflict", cell=label, value="–" if current is None else f"{current:,.0f}"))
+            messages.append(
+                ("bad", page.t("conflict", cell=label, value="–" if current is None else f"{current:,.0f}"))
+            )
         except OpenSOPError as error:
-            messages.append(page.t("refused", cell=label, message=str(error)))
+            messages.append(("bad", page.t("refused", cell=label, message=str(error))))
     if saved:
-        messages.insert(0, page.t("saved", n=saved))
+        messages.insert(0, ("ok", page.t("saved", n=saved)))
     elif not changes:
-        messages.append(page.t("nothing_changed"))
+        messages.append(("", page.t("nothing_changed")))
     return messages
 
 
@@ -255,7 +266,9 @@ async def save_grid(request: Request) -> HTMLResponse:
     if work is None:
         raise InvalidRequest("there is no plan version to edit")
     level = OverrideLevel.ITEM if scope.family else OverrideLevel.FAMILY
-    changes = [CellChange(key, period, None, value, row_version) for key, period, value, row_version, _ in _form_cells(form)]
+    changes = [
+        CellChange(key, period, None, value, row_version) for key, period, value, row_version, _ in _form_cells(form)
+    ]
     messages = apply_changes(
         page,
         work,

@@ -31,6 +31,10 @@ def _work(page: Page, version: int | None) -> Working | None:
     return working(page, cycle, chosen) if chosen is not None else None
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(key): value for key, value in row.items()} for row in frame.to_dict(orient="records")]
+
+
 def _shortfalls(frame: pd.DataFrame) -> list[dict[str, Any]]:
     worst = frame.sort_values("quantity", ascending=False).head(TOP_SHORTFALLS)
     return [
@@ -66,7 +70,9 @@ def supply_review(request: Request, version: int | None = None, item: str = "") 
             chosen = item if item in items else (items[0] if items else "")
             data["items"] = items
             data["item"] = chosen
-            mine = inventory[inventory["item_id"].astype(str) == chosen].groupby("period", as_index=False)["quantity"].sum()
+            mine = (
+                inventory[inventory["item_id"].astype(str) == chosen].groupby("period")["quantity"].sum().reset_index()
+            )
             safety = supply.safety_stock
             level = float(safety.loc[safety["item_id"].astype(str) == chosen, "safety_stock"].sum())
             data["inventory_chart"] = charts.inventory_chart(mine, level, page.t)
@@ -92,7 +98,9 @@ def run_plan(request: Request, version: Annotated[int | None, Form()] = None) ->
 
 
 @router.post("/plan/{version_id}/submit")
-def submit(request: Request, version_id: int, reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/") -> RedirectResponse:
+def submit(
+    request: Request, version_id: int, reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/"
+) -> RedirectResponse:
     page = page_of(request)
     plans.transition(page.workspace, actor=page.user, version_id=version_id, target=PlanStatus.SUBMITTED, reason=reason)
     return redirect(back if back.startswith("/") and not back.startswith("//") else "/")
@@ -114,7 +122,7 @@ def financial_review(request: Request, version: int | None = None) -> HTMLRespon
             data["has_plan"] = True
             data["kpis"] = results.kpis(measures)
             budget = vs_budget(finance, work.data.budget, by=("family_id",))
-            data["budget"] = budget.to_dict(orient="records")
+            data["budget"] = records(budget)
             revenue = budget[budget["measure"] == "revenue"]
             data["waterfall"] = charts.waterfall(
                 [str(f) for f in revenue["family_id"]],
@@ -133,4 +141,4 @@ def _vs_last(page: Page, finance: FinancialPlan) -> list[dict[str, Any]]:
         return []
     reference = results.finance_from_measures(_stored(page, record.id))
     lines = ["revenue", "gross_margin", "inventory_value", "cash_flow", "plan_cost"]
-    return vs_plan(finance, reference, lines=lines).to_dict(orient="records")
+    return records(vs_plan(finance, reference, lines=lines))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pandas as pd
@@ -26,7 +27,7 @@ NO_FACTS = CycleFacts(False, frozenset(), False, False, False)
 def test_every_status_has_a_row_and_the_lifecycle_reads_as_documented() -> None:
     assert set(PLAN_TRANSITIONS) == set(PlanStatus)
     path = [PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.APPROVED, PlanStatus.PUBLISHED, PlanStatus.SUPERSEDED]
-    for current, target in zip(path, path[1:], strict=False):
+    for current, target in itertools.pairwise(path):
         check_transition(current, target)
     check_transition(PlanStatus.SUBMITTED, PlanStatus.REJECTED)
     check_transition(PlanStatus.REJECTED, PlanStatus.SUBMITTED)

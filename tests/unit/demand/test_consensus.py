@@ -16,16 +16,27 @@ def _stat(values: list[float]) -> pd.DataFrame:
 
 
 def _override(**kw: object) -> pd.DataFrame:
-    row = {"family_id": "F", "region_id": "R", "period": P, "source": "sales", "kind": "absolute", "author": "ann",
-           "reason": "deal"}
+    row = {
+        "family_id": "F",
+        "region_id": "R",
+        "period": P,
+        "source": "sales",
+        "kind": "absolute",
+        "author": "ann",
+        "reason": "deal",
+    }
     row.update(kw)
     return pd.DataFrame([row])
 
 
 def test_family_override_pro_rata_with_lock() -> None:
     # stat a=10, b=30, c=60; family target 200; c locked at 60 -> free 140 split 10:30 -> a=35, b=105
-    out = apply_overrides(_stat([10, 30, 60]), _override(value=200.0), HIERARCHY,
-                          locked=pd.DataFrame({"item_id": ["c"], "region_id": ["R"], "period": [P]}))
+    out = apply_overrides(
+        _stat([10, 30, 60]),
+        _override(value=200.0),
+        HIERARCHY,
+        locked=pd.DataFrame({"item_id": ["c"], "region_id": ["R"], "period": [P]}),
+    )
     plan = out.plan.set_index("item_id")
     assert plan["sales"].to_dict() == pytest.approx({"a": 35.0, "b": 105.0, "c": 60.0})
     assert plan["consensus"].sum() == pytest.approx(200.0)
@@ -84,7 +95,9 @@ def test_bad_overrides_are_reported_not_raised() -> None:
     assert out.plan["consensus"].tolist() == [1, 2, 3]
     assert sorted(out.warnings["message"]) == ["missing or negative value", "unknown source"]
     locked_all = apply_overrides(
-        _stat([1, 2, 3]), _override(value=100.0), HIERARCHY,
+        _stat([1, 2, 3]),
+        _override(value=100.0),
+        HIERARCHY,
         locked=pd.DataFrame({"item_id": ["a", "b", "c"], "region_id": "R", "period": P}),
     )
     assert locked_all.warnings["rule"].tolist() == ["target_not_reachable"]

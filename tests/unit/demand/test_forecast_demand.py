@@ -38,8 +38,14 @@ def _data() -> PlanningData:
     rows.append(pd.DataFrame({"period": PERIODS[:1], "item_id": "Z", "region_id": "R1", "quantity": [np.nan]}))
     history = pd.concat(rows, ignore_index=True)
     events = pd.DataFrame(
-        {"item_id": [None], "family_id": ["F1"], "region_id": [None], "period": ["2024-07-01"], "uplift_qty": [100.0],
-         "label": ["fair"]}
+        {
+            "item_id": [None],
+            "family_id": ["F1"],
+            "region_id": [None],
+            "period": ["2024-07-01"],
+            "uplift_qty": [100.0],
+            "label": ["fair"],
+        }
     )
     return PlanningData.from_frames(
         {

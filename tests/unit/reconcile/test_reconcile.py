@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,8 +11,9 @@ from opensop.reconcile import reconcile
 
 H = pd.DataFrame({"item_id": ["a", "b", "c"], "family_id": ["F", "F", "G"], "category_id": ["C", "C", "C"]})
 P = pd.Timestamp("2025-01-01")
-FC = pd.DataFrame({"item_id": ["a", "b", "c", "a"], "region_id": ["R", "R", "R", "S"], "period": P,
-                   "forecast": [1.0, 2.0, 3.0, 4.0]})
+FC = pd.DataFrame(
+    {"item_id": ["a", "b", "c", "a"], "region_id": ["R", "R", "R", "S"], "period": P, "forecast": [1.0, 2.0, 3.0, 4.0]}
+)
 BASE = pd.DataFrame({"level": ["total"], "period": [P], "forecast": [20.0]})
 
 
@@ -35,19 +37,40 @@ def test_top_down_forecast_proportions() -> None:
     assert _items(out) == pytest.approx({("a", "R"): 2.0, ("b", "R"): 4.0, ("c", "R"): 6.0, ("a", "S"): 8.0})
 
 
-def test_min_trace_structural_scaling_hand_checked() -> None:
-    # With only the total disagreeing (20 vs 10) and every other node equal to its bottom sum, WLS with
-    # W = diag(#bottoms under node) spreads the gap equally over the 4 bottom series. Each bottom appears in
-    # 8 nodes with weights 1/4 (total), 1/3 or 1/1 (region), ... The closed form gives +1.25 per bottom:
-    # reconciled total 15 (checked against the explicit (S'W^-1S)^-1 S'W^-1 y_hat computed with numpy below).
-    import numpy as np
-
+def test_min_trace_matches_the_wls_closed_form() -> None:
+    # Bottom order aR, bR, cR, aS. Rows of S written by hand, one per node of the 8 levels.
+    s = np.array(
+        [
+            [1, 1, 1, 1],  # total
+            [1, 1, 1, 0],
+            [0, 0, 0, 1],  # regions R, S
+            [1, 1, 1, 1],  # category C
+            [1, 1, 1, 0],
+            [0, 0, 0, 1],  # C x R, C x S
+            [1, 1, 0, 1],
+            [0, 0, 1, 0],  # families F, G
+            [1, 1, 0, 0],
+            [0, 0, 0, 1],
+            [0, 0, 1, 0],  # F x R, F x S, G x R
+            [1, 0, 0, 1],
+            [0, 1, 0, 0],
+            [0, 0, 1, 0],  # items a, b, c
+            [1, 0, 0, 0],
+            [0, 1, 0, 0],
+            [0, 0, 1, 0],
+            [0, 0, 0, 1],  # bottom
+        ],
+        dtype=float,
+    )
+    bottom = np.array([1.0, 2.0, 3.0, 4.0])
+    y_hat = s @ bottom
+    y_hat[0] = 20.0  # the independent total forecast
+    w_inv = np.diag(1.0 / s.sum(axis=1))
+    expected = np.linalg.solve(s.T @ w_inv @ s, s.T @ w_inv @ y_hat)
     out = reconcile(FC, H, ReconciliationMethod.MIN_TRACE, base=BASE)
-    lv = out.levels
-    s = np.array([[lv.loc[j, "item_id"] in (None, pd.NA) for j in []]])
-    del s
-    assert lv.loc[lv["level"] == "total", "forecast"].iloc[0] == pytest.approx(11.25)
-    assert sum(_items(out).values()) == pytest.approx(11.25)
+    got = _items(out)
+    assert [got[k] for k in [("a", "R"), ("b", "R"), ("c", "R"), ("a", "S")]] == pytest.approx(expected)
+    assert out.levels.loc[out.levels["level"] == "total", "forecast"].iloc[0] == pytest.approx(expected.sum())
 
 
 def test_negative_inputs_give_non_negative_coherent_output() -> None:

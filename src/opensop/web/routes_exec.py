@@ -1,0 +1,254 @@
+"""Scenarios (levers, run, side-by-side comparison with a recommendation) and the executive S&OP page
+(one-page summary, approve / reject / publish through the plan-version service, the executive pack)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+import pandas as pd
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from opensop.cycle.status import DecisionStatus, PlanStatus
+from opensop.errors import NotFoundError
+from opensop.reports import pack as packs
+from opensop.services import collaboration, plans, scenario_definitions
+from opensop.services.failures import InvalidRequest
+from opensop.store.cycle_tables import PlanVersion
+from opensop.web import results
+from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
+from opensop.web.planning import current_cycle, versions, working, working_version
+
+router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
+KPI_KEYS = (
+    "revenue",
+    "gross_margin",
+    "margin_pct",
+    "inventory_value",
+    "cash_flow",
+    "plan_cost",
+    "service_level",
+    "units_lost",
+)
+HIGHER_IS_BETTER = {"revenue", "gross_margin", "margin_pct", "cash_flow", "service_level"}
+
+
+def _kpis(page: Page, version_id: int) -> dict[str, float]:
+    return results.kpis(plans.read_content(page.workspace, actor=page.user, version_id=version_id).measures)
+
+
+def compare(page: Page, chosen: list[PlanVersion]) -> dict[str, Any]:
+    """KPIs of each version side by side, deltas against the first, and the recommended one.
+
+    Recommendation rule: the highest gross margin, then the lowest plan cost (stated on the page).
+    """
+    numbers = {v.id: _kpis(page, v.id) for v in chosen}
+    first = numbers[chosen[0].id]
+    rows = [
+        {
+            "key": key,
+            "values": [numbers[v.id][key] for v in chosen],
+            "deltas": [numbers[v.id][key] - first[key] for v in chosen],
+            "better": key in HIGHER_IS_BETTER,
+        }
+        for key in KPI_KEYS
+    ]
+    best = max(chosen, key=lambda v: (round(numbers[v.id]["gross_margin"], 2), -numbers[v.id]["plan_cost"]))
+    return {"versions": chosen, "rows": rows, "recommended": best}
+
+
+def _ids(raw: list[str]) -> list[int]:
+    try:
+        return [int(x) for x in raw if x]
+    except ValueError as error:
+        raise InvalidRequest("choose plan versions from the list") from error
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def scenarios_page(request: Request) -> HTMLResponse:
+    page = page_of(request)
+    cycle = current_cycle(page)
+    found = versions(page, cycle) if cycle else []
+    chosen_ids = _ids(request.query_params.getlist("v"))
+    chosen = [v for v in found if v.id in chosen_ids]
+    comparison = compare(page, chosen) if len(chosen) >= 2 else None
+    definitions = scenario_definitions.list_scenarios(page.workspace, actor=page.user)
+    return render(page, "scenarios.html", cycle=cycle, versions=found, definitions=definitions, comparison=comparison)
+
+
+@router.post("/scenarios/run")
+def run_scenario(
+    request: Request,
+    name: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    demand_pct: Annotated[str, Form()] = "0",
+    capacity_pct: Annotated[str, Form()] = "0",
+) -> RedirectResponse:
+    """Store the levers (scenario definition service), run them on the working draft's consensus, and save the
+    result as a draft version keyed by the scenario name."""
+    page = page_of(request)
+    try:
+        levers = results.Levers(parse_number(demand_pct or "0"), parse_number(capacity_pct or "0"))
+    except ValueError as error:
+        raise InvalidRequest("levers are percentages", hint="type a number such as -10 or 15") from error
+    if not -90 <= levers.demand_pct <= 200 or not -90 <= levers.capacity_pct <= 200:
+        raise InvalidRequest("levers must stay between -90 % and +200 %")
+    cycle = current_cycle(page)
+    base = working_version(page, cycle) if cycle else None
+    if cycle is None or base is None:
+        raise InvalidRequest("there is no base plan yet", hint="start the demand review first")
+    existing = {d.name: d for d in scenario_definitions.list_scenarios(page.workspace, actor=page.user)}
+    if name.strip() in existing:
+        definition = existing[name.strip()]
+        scenario_definitions.update_scenario(
+            page.workspace,
+            actor=page.user,
+            scenario_id=definition.id,
+            expected_row_version=definition.row_version,
+            levers=levers.to_dict(),
+            description=description,
+        )
+    else:
+        scenario_definitions.create_scenario(
+            page.workspace, actor=page.user, name=name.strip(), levers=levers.to_dict(), description=description
+        )
+    work = working(page, cycle, base)
+    outcome = results.run_plan(work.load_id, work.data, work.config, work.overrides, levers)
+    plans.create_version(
+        page.workspace,
+        actor=page.user,
+        cycle_id=cycle.id,
+        measures=results.plan_measures(outcome),
+        scenario=name.strip(),
+        label=description,
+        config=work.config,
+        load_id=work.load_id,
+        reason=f"scenario {name.strip()}: demand {levers.demand_pct:+g} %, capacity {levers.capacity_pct:+g} %",
+    )
+    return redirect("/scenarios")
+
+
+def _risks(page: Page, version_id: int) -> list[str]:
+    measures = plans.read_content(page.workspace, actor=page.user, version_id=version_id).measures
+    risks = []
+    lost = measures[measures["measure"] == "lost"]
+    if len(lost) and lost["value"].sum() > 0.5:
+        worst = lost.groupby("item_id")["value"].sum().sort_values(ascending=False).head(3)
+        risks.append("lost sales: " + ", ".join(f"{item} {value:,.0f}" for item, value in worst.items()))
+    load = measures[measures["measure"] == "capacity_load"].groupby(["resource_id", "period"])["value"].sum()
+    regular = measures[measures["measure"] == "capacity_regular"].groupby(["resource_id", "period"])["value"].sum()
+    if len(load) and len(regular):
+        ratio = (load / regular.where(regular > 0)).dropna()
+        over = ratio[ratio > 1.0]
+        if len(over):
+            resource, period = cast(tuple[str, Any], over.idxmax())
+            risks.append(
+                f"capacity: {resource} at {over.max():.0%} of regular capacity in {pd.Timestamp(period):%Y-%m}"
+            )
+    return risks
+
+
+def _monthly(page: Page, version_id: int) -> pd.DataFrame:
+    measures = plans.read_content(page.workspace, actor=page.user, version_id=version_id).measures
+    summary = results.finance_from_measures(measures).summary(["period"])
+    return summary[["period", "revenue", "gross_margin", "inventory_value"]] if len(summary) else summary
+
+
+def _pack(page: Page, version: PlanVersion) -> packs.PackData:
+    cycle = current_cycle(page)
+    decisions = (
+        [
+            d.decision
+            for d in collaboration.list_decisions(page.workspace, actor=page.user, cycle_id=cycle.id)
+            if d.status == DecisionStatus.OPEN
+        ]
+        if cycle
+        else []
+    )
+    labels = {key: page.t(key) for key in (*KPI_KEYS, "decisions_required", "risks")}
+    return packs.PackData(
+        title=f"{page.t('nav_executive')} – {page.t('summary')}",
+        cycle=f"{page.t('cycle')} {cycle.period:%Y-%m}" if cycle else "",
+        version_id=version.id,
+        scenario=version.scenario,
+        status=version.status,
+        kpis=_kpis(page, version.id),
+        monthly=_monthly(page, version.id),
+        decisions=decisions,
+        risks=_risks(page, version.id),
+        labels=labels,
+        language=page.language,
+    )
+
+
+@router.get("/executive", response_class=HTMLResponse)
+def executive(request: Request, version: int | None = None) -> HTMLResponse:
+    page = page_of(request)
+    cycle = current_cycle(page)
+    found = versions(page, cycle) if cycle else []
+    candidates = [v for v in found if v.status in (PlanStatus.SUBMITTED, PlanStatus.APPROVED, PlanStatus.PUBLISHED)]
+    chosen = next((v for v in found if v.id == version), None) or (candidates[-1] if candidates else None)
+    data: dict[str, Any] = {"cycle": cycle, "versions": found, "candidates": candidates, "chosen": chosen}
+    if (
+        chosen is not None
+        and results.finance_from_measures(
+            plans.read_content(page.workspace, actor=page.user, version_id=chosen.id).measures
+        ).lines.size
+    ):
+        data["pack"] = _pack(page, chosen)
+        data["comparison"] = compare(page, candidates) if len(candidates) >= 2 else None
+    return render(page, "executive.html", **data)
+
+
+@router.post("/executive/{version_id}/decide")
+def decide(
+    request: Request, version_id: int, decision: Annotated[str, Form()] = "", comment: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    page = page_of(request)
+    targets = {"approve": PlanStatus.APPROVED, "reject": PlanStatus.REJECTED, "publish": PlanStatus.PUBLISHED}
+    if decision not in targets:
+        raise InvalidRequest("choose approve, reject or publish")
+    plans.transition(page.workspace, actor=page.user, version_id=version_id, target=targets[decision], reason=comment)
+    return redirect(f"/executive?version={version_id}")
+
+
+def _approved(page: Page, version: int | None) -> PlanVersion:
+    if version is not None:
+        return plans.get_version(page.workspace, actor=page.user, version_id=version)
+    cycle = current_cycle(page)
+    found = [
+        v for v in (versions(page, cycle) if cycle else []) if v.status in (PlanStatus.APPROVED, PlanStatus.PUBLISHED)
+    ]
+    if not found:
+        raise NotFoundError("there is no approved plan in this cycle yet", hint="the executives approve one first")
+    return found[-1]
+
+
+@router.get("/executive/pack.html", response_class=HTMLResponse)
+def pack_html(request: Request, version: int | None = None) -> HTMLResponse:
+    page = page_of(request)
+    return HTMLResponse(packs.to_html(_pack(page, _approved(page, version))))
+
+
+@router.get("/executive/pack.pdf")
+def pack_pdf(request: Request, version: int | None = None) -> Response:
+    page = page_of(request)
+    chosen = _approved(page, version)
+    pdf = packs.to_pdf(packs.to_html(_pack(page, chosen)))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="sop_pack_v{chosen.id}.pdf"'},
+    )
+
+
+@router.get("/executive/plan.xlsx")
+def plan_xlsx(request: Request, version: int | None = None) -> Response:
+    page = page_of(request)
+    chosen = _approved(page, version)
+    measures = plans.read_content(page.workspace, actor=page.user, version_id=chosen.id).measures
+    return Response(
+        packs.plan_workbook(_pack(page, chosen), measures),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="approved_plan_v{chosen.id}.xlsx"'},
+    )
