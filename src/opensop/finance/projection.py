@@ -202,10 +202,10 @@ def _valued_stock(data: PlanningData, plan: SupplyPlan) -> pd.DataFrame:
     stock = plan.inventory[["item_id", "site_id", "period", "kind", "quantity"]].astype({"item_id": str})
     stock = stock.astype({"site_id": str})
     opening = data.inventory[["item_id", "site_id", "on_hand"]].dropna().astype({"item_id": str, "site_id": str})
-    opening = opening.groupby(["item_id", "site_id"], as_index=False)["on_hand"].sum()
+    opening = opening.groupby(["item_id", "site_id"], as_index=False).agg(on_hand=("on_hand", "sum"))
     items = set(data.items["item_id"].astype(str))
     opening = opening.assign(
-        period=periods[0] - pd.offsets.MonthBegin(1) if len(periods) else pd.NaT,
+        period=periods[0] - pd.offsets.MonthBegin(1),
         kind=opening["item_id"].isin(items).map({True: "item", False: "component"}),
         quantity=opening["on_hand"],
     ).drop(columns="on_hand")
@@ -214,7 +214,8 @@ def _valued_stock(data: PlanningData, plan: SupplyPlan) -> pd.DataFrame:
     pairs = stock.loc[is_item, ["item_id", "site_id"]].drop_duplicates()
     item_rate = unit_costs(data, pairs)[["item_id", "site_id", "unit_cost"]]
     suppliers = data.suppliers[["part_id", "unit_cost"]].astype({"part_id": str, "unit_cost": float})
-    part_rate = suppliers.groupby("part_id", as_index=False)["unit_cost"].min().rename(columns={"part_id": "item_id"})
+    part_rate = suppliers.groupby("part_id", as_index=False).agg(unit_cost=("unit_cost", "min"))
+    part_rate = part_rate.rename(columns={"part_id": "item_id"})
     rated = pd.concat(
         [
             stock[is_item].merge(item_rate, on=["item_id", "site_id"], how="left"),

@@ -105,8 +105,10 @@ def _accuracy_row(x: KpiInputs) -> pd.Series | None:
     for measure in ("consensus", "statistical"):
         chosen = at[at["measure"] == measure]
         if len(chosen):
-            return chosen.iloc[0]
-    return at.iloc[0]
+            row: pd.Series = chosen.iloc[0]
+            return row
+    first: pd.Series = at.iloc[0]
+    return first
 
 
 def forecast_accuracy(x: KpiInputs) -> float:

@@ -149,9 +149,10 @@ def _ranking(kpis: pd.DataFrame, results: Sequence[ScenarioResult], base: str, g
     value = kpis.set_index("kpi")
     rows = []
     for r in results:
+        change = (value[r.name].astype(float) - value[base].astype(float)).to_dict()
 
-        def delta(name: str, scenario: str = r.name) -> float:
-            return float(value.at[name, scenario] - value.at[name, base])
+        def delta(name: str, change: dict[object, float] = change) -> float:
+            return float(change[name])
 
         margin, invest, loss = delta("contribution"), delta("investment"), delta("late_value")
         fill = delta("fill_rate")

@@ -53,7 +53,7 @@ def capacity_gaps(data: PlanningData, demand: pd.DataFrame, result: ScenarioResu
     capacity, _ = capacity_table(data, periods)
     asked = demand.assign(period=pd.to_datetime(demand["period"]).astype("datetime64[ns]"))
     asked = asked[asked["period"].isin(periods)].astype({"item_id": str})
-    asked = asked.groupby(["item_id", "period"], as_index=False)["quantity"].sum()
+    asked = asked.groupby(["item_id", "period"], as_index=False).agg(quantity=("quantity", "sum"))
     routes = (
         data.routings[["item_id", "site_id", "resource_id", "usage_per_unit"]]
         .dropna()
@@ -62,7 +62,7 @@ def capacity_gaps(data: PlanningData, demand: pd.DataFrame, result: ScenarioResu
     plants = routes.groupby("item_id")["site_id"].transform("nunique")
     routes = routes.assign(usage=routes["usage_per_unit"] / plants)
     load = asked.merge(routes, on="item_id").assign(load=lambda f: f["quantity"] * f["usage"])
-    load = load.groupby(["resource_id", "period"], as_index=False)["load"].sum()
+    load = load.groupby(["resource_id", "period"], as_index=False).agg(load=("load", "sum"))
     out = capacity.rename(columns={"resource": "resource_id", "site": "site_id"}).merge(
         load, on=["resource_id", "period"], how="left"
     )
@@ -115,14 +115,14 @@ def _decisions(
     below = revenue[revenue["gap"] < -threshold * revenue["reference"]]
     rows.extend(
         {
-            "decision": f"Close the revenue gap on family {row.family_id} or revise its budget",
-            "reason": f"plan {row.plan:,.0f} EUR vs budget {row.reference:,.0f} EUR "
-            f"({100 * row.gap / row.reference:+.1f} %)",
-            "value_at_stake": float(-row.gap),
+            "decision": f"Close the revenue gap on family {row['family_id']} or revise its budget",
+            "reason": f"plan {float(row['plan']):,.0f} EUR vs budget {float(row['reference']):,.0f} EUR "
+            f"({100 * float(row['gap']) / float(row['reference']):+.1f} %)",
+            "value_at_stake": -float(row["gap"]),
             "owner_role": "sales",
-            "subject": str(row.family_id),
+            "subject": str(row["family_id"]),
         }
-        for row in below.itertuples(index=False)
+        for row in below.to_dict("records")
     )
     kpis = result.kpis.set_index("kpi")["value"]
     for name, text in (

@@ -142,7 +142,7 @@ class LaunchProduct(Lever):
             description=self.description or f"{like['description'].iloc[0]} (new)",
             lifecycle="new",
             launch_period=month(self.launch_period),
-            end_period=pd.NaT,
+            end_period=pd.Series(pd.NaT, index=like.index, dtype="datetime64[ns]"),
             like_item_id=self.like_item_id,
             unit_price=like["unit_price"] * self.price_factor,
         )

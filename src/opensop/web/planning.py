@@ -61,6 +61,24 @@ def working_version(page: Page, cycle: PlanningCycle, requested: int | None = No
     return base[-1] if base else None
 
 
+_MEASURES: dict[tuple[int, str], pd.DataFrame] = {}
+
+
+def stored_measures(page: Page, version: PlanVersion) -> pd.DataFrame:
+    """A version's stored content, read through the plans service once per (version, content hash): content under
+    one hash never changes, and the executive pages read the same versions several times per request."""
+    key = (version.id, version.content_hash)
+    with _DATASET_LOCK:
+        if key in _MEASURES:
+            return _MEASURES[key]
+    content = plans.read_content(page.workspace, actor=page.user, version_id=version.id)
+    with _DATASET_LOCK:
+        _MEASURES[(content.version.id, content.version.content_hash)] = content.measures
+        while len(_MEASURES) > 32:
+            _MEASURES.pop(next(iter(_MEASURES)))
+    return content.measures
+
+
 def config_of(version: PlanVersion | None) -> PlanningConfig:
     return PlanningConfig.from_dict(version.config) if version is not None else PlanningConfig()
 

@@ -17,7 +17,7 @@ from opensop.services.failures import InvalidRequest
 from opensop.store.cycle_tables import PlanVersion
 from opensop.web import results
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
-from opensop.web.planning import current_cycle, versions, working, working_version
+from opensop.web.planning import current_cycle, stored_measures, versions, working, working_version
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
 KPI_KEYS = (
@@ -33,8 +33,8 @@ KPI_KEYS = (
 HIGHER_IS_BETTER = {"revenue", "gross_margin", "margin_pct", "cash_flow", "service_level"}
 
 
-def _kpis(page: Page, version_id: int) -> dict[str, float]:
-    return results.kpis(plans.read_content(page.workspace, actor=page.user, version_id=version_id).measures)
+def _kpis(page: Page, version: PlanVersion) -> dict[str, float]:
+    return results.kpis(stored_measures(page, version))
 
 
 def compare(page: Page, chosen: list[PlanVersion]) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def compare(page: Page, chosen: list[PlanVersion]) -> dict[str, Any]:
 
     Recommendation rule: the highest gross margin, then the lowest plan cost (stated on the page).
     """
-    numbers = {v.id: _kpis(page, v.id) for v in chosen}
+    numbers = {v.id: _kpis(page, v) for v in chosen}
     first = numbers[chosen[0].id]
     rows = [
         {
@@ -128,12 +128,12 @@ def run_scenario(
     return redirect("/scenarios")
 
 
-def _risks(page: Page, version_id: int) -> list[str]:
-    measures = plans.read_content(page.workspace, actor=page.user, version_id=version_id).measures
+def _risks(measures: pd.DataFrame) -> list[str]:
     risks = []
     lost = measures[measures["measure"] == "lost"]
     if len(lost) and lost["value"].sum() > 0.5:
-        worst = lost.groupby("item_id")["value"].sum().sort_values(ascending=False).head(3)
+        totals = lost.groupby("item_id")["value"].sum()
+        worst = totals[totals > 0.5].sort_values(ascending=False).head(3)
         risks.append("lost sales: " + ", ".join(f"{item} {value:,.0f}" for item, value in worst.items()))
     load = measures[measures["measure"] == "capacity_load"].groupby(["resource_id", "period"])["value"].sum()
     regular = measures[measures["measure"] == "capacity_regular"].groupby(["resource_id", "period"])["value"].sum()
@@ -141,15 +141,14 @@ def _risks(page: Page, version_id: int) -> list[str]:
         ratio = (load / regular.where(regular > 0)).dropna()
         over = ratio[ratio > 1.0]
         if len(over):
-            resource, period = cast(tuple[str, Any], over.idxmax())
+            resource, period = cast("tuple[str, Any]", over.idxmax())
             risks.append(
                 f"capacity: {resource} at {over.max():.0%} of regular capacity in {pd.Timestamp(period):%Y-%m}"
             )
     return risks
 
 
-def _monthly(page: Page, version_id: int) -> pd.DataFrame:
-    measures = plans.read_content(page.workspace, actor=page.user, version_id=version_id).measures
+def _monthly(measures: pd.DataFrame) -> pd.DataFrame:
     summary = results.finance_from_measures(measures).summary(["period"])
     return summary[["period", "revenue", "gross_margin", "inventory_value"]] if len(summary) else summary
 
@@ -172,10 +171,10 @@ def _pack(page: Page, version: PlanVersion) -> packs.PackData:
         version_id=version.id,
         scenario=version.scenario,
         status=version.status,
-        kpis=_kpis(page, version.id),
-        monthly=_monthly(page, version.id),
+        kpis=_kpis(page, version),
+        monthly=_monthly(stored_measures(page, version)),
         decisions=decisions,
-        risks=_risks(page, version.id),
+        risks=_risks(stored_measures(page, version)),
         labels=labels,
         language=page.language,
     )
@@ -189,12 +188,7 @@ def executive(request: Request, version: int | None = None) -> HTMLResponse:
     candidates = [v for v in found if v.status in (PlanStatus.SUBMITTED, PlanStatus.APPROVED, PlanStatus.PUBLISHED)]
     chosen = next((v for v in found if v.id == version), None) or (candidates[-1] if candidates else None)
     data: dict[str, Any] = {"cycle": cycle, "versions": found, "candidates": candidates, "chosen": chosen}
-    if (
-        chosen is not None
-        and results.finance_from_measures(
-            plans.read_content(page.workspace, actor=page.user, version_id=chosen.id).measures
-        ).lines.size
-    ):
+    if chosen is not None and results.finance_from_measures(stored_measures(page, chosen)).lines.size:
         data["pack"] = _pack(page, chosen)
         data["comparison"] = compare(page, candidates) if len(candidates) >= 2 else None
     return render(page, "executive.html", **data)
@@ -246,9 +240,8 @@ def pack_pdf(request: Request, version: int | None = None) -> Response:
 def plan_xlsx(request: Request, version: int | None = None) -> Response:
     page = page_of(request)
     chosen = _approved(page, version)
-    measures = plans.read_content(page.workspace, actor=page.user, version_id=chosen.id).measures
     return Response(
-        packs.plan_workbook(_pack(page, chosen), measures),
+        packs.plan_workbook(_pack(page, chosen), stored_measures(page, chosen)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="approved_plan_v{chosen.id}.xlsx"'},
     )

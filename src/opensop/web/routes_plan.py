@@ -15,9 +15,10 @@ from opensop.finance.gaps import vs_budget, vs_plan
 from opensop.finance.projection import FinancialPlan
 from opensop.services import plans
 from opensop.services.failures import InvalidRequest
+from opensop.store.cycle_tables import PlanVersion
 from opensop.web import charts, results
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, redirect, render
-from opensop.web.planning import Working, current_cycle, working, working_version
+from opensop.web.planning import Working, current_cycle, stored_measures, working, working_version
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
 TOP_SHORTFALLS = 25
@@ -106,8 +107,8 @@ def submit(
     return redirect(back if back.startswith("/") and not back.startswith("//") else "/")
 
 
-def _stored(page: Page, version_id: int) -> pd.DataFrame:
-    return plans.read_content(page.workspace, actor=page.user, version_id=version_id).measures
+def _stored(page: Page, version: PlanVersion) -> pd.DataFrame:
+    return stored_measures(page, version)
 
 
 @router.get("/finance", response_class=HTMLResponse)
@@ -116,7 +117,7 @@ def financial_review(request: Request, version: int | None = None) -> HTMLRespon
     work = _work(page, version)
     data: dict[str, Any] = {"work": work, "has_plan": False}
     if work is not None:
-        measures = _stored(page, work.version.id)
+        measures = _stored(page, work.version)
         finance = results.finance_from_measures(measures)
         if len(finance.lines):
             data["has_plan"] = True
@@ -139,6 +140,6 @@ def _vs_last(page: Page, finance: FinancialPlan) -> list[dict[str, Any]]:
         record = plans.plan_of_record(page.workspace, actor=page.user)
     except NotFoundError:
         return []
-    reference = results.finance_from_measures(_stored(page, record.id))
+    reference = results.finance_from_measures(_stored(page, record))
     lines = ["revenue", "gross_margin", "inventory_value", "cash_flow", "plan_cost"]
     return records(vs_plan(finance, reference, lines=lines))

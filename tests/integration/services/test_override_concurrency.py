@@ -1,4 +1,4 @@
-"""20 concurrent writers (threads, each with its own connection) on the same override cells, on PostgreSQL:
+"""20 concurrent writers (threads, each with its own session) on the same override cells, on PostgreSQL and SQLite:
 every write is applied or refused with a StaleWrite (409), the final state is the last accepted write and the
 audit holds one event per accepted write. No lost update.
 """
@@ -29,9 +29,15 @@ from tests.integration.services.conftest import BOSS, PLANNER, SALES, measures
 WRITERS, ROUNDS = 20, 5
 
 
-@pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[Workspace]:
-    """A pool large enough that all 20 writers hold their own connection at the same time."""
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def racing(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    """PostgreSQL with a pool large enough for all 20 writers to hold a connection at once; SQLite as configured
+    by the application (its writers queue on the database lock, the compare-and-swap still decides)."""
+    if request.param == "sqlite":
+        opened = init_workspace(Settings(workspace=tmp_path, database_url=f"sqlite:///{tmp_path / 'race.db'}"))
+        yield opened
+        opened.dispose()
+        return
     for url in _postgres_schema_url():
         init_workspace(Settings(workspace=tmp_path, database_url=url)).dispose()
         engine = create_engine(url, pool_size=WRITERS + 2, max_overflow=0)
@@ -65,21 +71,20 @@ def _attempt(workspace: Workspace, cell: OverrideCell, value: float, expected: i
     return current
 
 
-@pytest.mark.postgres
-def test_concurrent_writers_never_lose_an_update(postgres: Workspace) -> None:
-    cycle = cycles.open_cycle(postgres, actor=PLANNER, period=date(2024, 12, 1)).cycle
-    version = plans.create_version(postgres, actor=PLANNER, cycle_id=cycle.id, measures=measures())
+def test_concurrent_writers_never_lose_an_update(racing: Workspace) -> None:
+    cycle = cycles.open_cycle(racing, actor=PLANNER, period=date(2024, 12, 1)).cycle
+    version = plans.create_version(racing, actor=PLANNER, cycle_id=cycle.id, measures=measures())
     cell = OverrideCell(version.id, OverrideLevel.ITEM, "FR", date(2025, 1, 1), item_id="G1")
-    assert _write(postgres, cell, 0.0, expected=0) == 1
+    assert _write(racing, cell, 0.0, expected=0) == 1
     barrier = threading.Barrier(WRITERS)
 
     def writer(number: int) -> list[tuple[str, float, int]]:
         barrier.wait()
         outcomes = []
         for attempt in range(ROUNDS):
-            read = overrides.list_overrides(postgres, actor=BOSS, plan_version_id=version.id)[0].row_version
+            read = overrides.list_overrides(racing, actor=BOSS, plan_version_id=version.id)[0].row_version
             value = float(number * 100 + attempt)
-            current = _attempt(postgres, cell, value, expected=read)
+            current = _attempt(racing, cell, value, expected=read)
             if current is None:
                 outcomes.append(("accepted", value, read + 1))
             else:
@@ -94,24 +99,23 @@ def test_concurrent_writers_never_lose_an_update(postgres: Workspace) -> None:
     assert len(accepted) + len(refused) == WRITERS * ROUNDS
     assert refused, "the writers really raced"
     assert [v for v, _ in accepted] == list(range(2, 2 + len(accepted)))  # one new version per accepted write
-    final = overrides.list_overrides(postgres, actor=BOSS, plan_version_id=version.id)
+    final = overrides.list_overrides(racing, actor=BOSS, plan_version_id=version.id)
     assert len(final) == 1
     assert (final[0].row_version, final[0].value) == (1 + len(accepted), accepted[-1][1])
-    events = query_audit(postgres, actor=BOSS, action="override_set", limit=1000)
+    events = query_audit(racing, actor=BOSS, action="override_set", limit=1000)
     assert [e.new_value["value"] for e in events if e.new_value] == [0.0] + [value for _, value in accepted]
     assert [e.old_value["row_version"] for e in events[1:] if e.old_value] == [v - 1 for v, _ in accepted]
 
 
-@pytest.mark.postgres
-def test_concurrent_creation_of_one_cell_has_one_winner(postgres: Workspace) -> None:
-    cycle = cycles.open_cycle(postgres, actor=PLANNER, period=date(2024, 12, 1)).cycle
-    version = plans.create_version(postgres, actor=PLANNER, cycle_id=cycle.id, measures=measures())
+def test_concurrent_creation_of_one_cell_has_one_winner(racing: Workspace) -> None:
+    cycle = cycles.open_cycle(racing, actor=PLANNER, period=date(2024, 12, 1)).cycle
+    version = plans.create_version(racing, actor=PLANNER, cycle_id=cycle.id, measures=measures())
     cell = OverrideCell(version.id, OverrideLevel.FAMILY, "FR", date(2025, 2, 1), family_id="GRILL")
     barrier = threading.Barrier(WRITERS)
 
     def creator(number: int) -> tuple[str, float]:
         barrier.wait()
-        current = _attempt(postgres, cell, float(number), expected=0)
+        current = _attempt(racing, cell, float(number), expected=0)
         return ("accepted", float(number)) if current is None else ("refused", current["value"])
 
     with ThreadPoolExecutor(WRITERS) as pool:
@@ -119,6 +123,6 @@ def test_concurrent_creation_of_one_cell_has_one_winner(postgres: Workspace) -> 
     winners = [value for kind, value in outcomes if kind == "accepted"]
     assert len(winners) == 1
     assert {value for kind, value in outcomes if kind == "refused"} == set(winners)
-    final = overrides.list_overrides(postgres, actor=BOSS, plan_version_id=version.id)
+    final = overrides.list_overrides(racing, actor=BOSS, plan_version_id=version.id)
     assert [(row.value, row.row_version) for row in final] == [(winners[0], 1)]
-    assert len(query_audit(postgres, actor=BOSS, action="override_set")) == 1
+    assert len(query_audit(racing, actor=BOSS, action="override_set")) == 1
