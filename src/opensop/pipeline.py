@@ -1,6 +1,6 @@
 """The monthly planning job as one ordered list of named steps, driven by a frozen PlanningConfig.
 
-forecast -> reconcile -> consensus -> supply (-> finance -> kpi when those engines are given the plan).
+forecast -> reconcile -> consensus -> supply -> finance -> kpi.
 Each step reads what earlier steps produced in the `CycleResult` and adds its own part; `run_pipeline(...,
 until=...)` stops after any step, so the services can run the demand review alone, then the supply review, and
 the web and CLI show the same results. Pure: frames in, frames out; the services persist them.
@@ -16,6 +16,8 @@ import pandas as pd
 
 from opensop.config import PlanningConfig
 from opensop.demand import ConsensusDemand, DemandForecast, apply_overrides, forecast_demand
+from opensop.finance import FinancialPlan, project
+from opensop.kpi import KpiInputs, compute
 from opensop.reconcile import ReconciledForecast, reconcile
 from opensop.schema import PlanningData
 from opensop.supply import SupplyPlan
@@ -30,6 +32,8 @@ class StepName(StrEnum):
     RECONCILE = "reconcile"
     CONSENSUS = "consensus"
     SUPPLY = "supply"
+    FINANCE = "finance"
+    KPI = "kpi"
 
 
 OVERRIDE_COLUMNS = [
@@ -58,6 +62,13 @@ class CycleResult:
     reconciled: ReconciledForecast | None = None
     consensus: ConsensusDemand | None = None
     supply: SupplyPlan | None = None
+    finance: FinancialPlan | None = None
+    kpis: pd.DataFrame | None = None
+
+    def require_supply(self) -> SupplyPlan:
+        if self.supply is None:
+            raise RuntimeError("the supply step has not run")
+        return self.supply
 
     def require_forecast(self) -> DemandForecast:
         if self.forecast is None:
@@ -106,6 +117,20 @@ def _supply(result: CycleResult, _progress: Progress) -> CycleResult:
     return replace(result, supply=plan_supply(result.data, result.supply_demand(), result.config))
 
 
+def _finance(result: CycleResult, _progress: Progress) -> CycleResult:
+    plan = result.require_supply()
+    if not plan.solve.is_ok:
+        return replace(result, finance=FinancialPlan.empty())
+    return replace(result, finance=project(result.data, result.supply_demand(), plan, result.config))
+
+
+def _kpi(result: CycleResult, _progress: Progress) -> CycleResult:
+    plan = result.require_supply()
+    if result.finance is None or not plan.solve.is_ok:
+        return result
+    return replace(result, kpis=compute(KpiInputs(result.data, plan, result.finance, None)))
+
+
 @dataclass(frozen=True)
 class Step:
     name: StepName
@@ -118,6 +143,8 @@ STEPS: tuple[Step, ...] = (
     Step(StepName.RECONCILE, "Hierarchy reconciliation", _reconcile),
     Step(StepName.CONSENSUS, "Consensus demand", _consensus),
     Step(StepName.SUPPLY, "Constrained supply plan", _supply),
+    Step(StepName.FINANCE, "Financial projection", _finance),
+    Step(StepName.KPI, "Key performance indicators", _kpi),
 )
 
 
@@ -126,7 +153,7 @@ def run_pipeline(
     config: PlanningConfig,
     *,
     overrides: pd.DataFrame | None = None,
-    until: StepName = StepName.SUPPLY,
+    until: StepName = StepName.KPI,
     progress: Progress | None = None,
 ) -> CycleResult:
     """Run the steps in order up to and including `until`."""

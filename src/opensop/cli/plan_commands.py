@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
+from opensop.cli import user_commands
 from opensop.cli.console import console, print_counts, print_quality_summary
 from opensop.cli.progress import counted, stages
 from opensop.cli.state import STATE
-from opensop.cli.summaries import print_demand_summary, print_supply_summary
+from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_supply_summary
 from opensop.config import PlanningConfig
 from opensop.demand.standalone import forecast_file
 from opensop.demo import generate_demo
@@ -20,11 +21,14 @@ from opensop.ingest import write_csv_folder
 from opensop.pipeline import CycleResult, StepName, run_pipeline
 from opensop.schema.frames import PlanningData
 from opensop.services import imports
+from opensop.services.demo_users import ensure_demo_users
 from opensop.services.workspace import init_workspace, open_workspace
 
 
 def demo(
     fresh: Annotated[bool, typer.Option(help="Start from an empty workspace.")] = True,
+    serve: Annotated[bool, typer.Option(help="End by serving the web app (--no-serve for scripted use).")] = True,
+    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
 ) -> None:
     """Build the demo workspace (generate the demo company, import it, report its quality) and run the job."""
     settings = STATE.settings
@@ -45,6 +49,18 @@ def demo(
     result = run_job()
     print_demand_summary(result)
     print_supply_summary(result)
+    print_finance_summary(result)
+    workspace = open_workspace(settings)
+    try:
+        logins = ensure_demo_users(workspace)
+    finally:
+        workspace.dispose()
+    console.rule("Web app")
+    console.print(f"OpenSOP is served at http://127.0.0.1:{port}/app/ with one demo login per role:")
+    for login in logins:
+        console.print(f"  {login.role:<15} {login.username} / {login.password}")
+    if serve:
+        user_commands.serve(host="127.0.0.1", port=port, worker=True)
 
 
 def forecast(
@@ -94,6 +110,7 @@ def plan(
     result = run_job(until)
     print_demand_summary(result)
     print_supply_summary(result)
+    print_finance_summary(result)
 
 
 def register(app: typer.Typer) -> None:

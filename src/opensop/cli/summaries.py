@@ -6,6 +6,7 @@ import pandas as pd
 from rich.table import Table
 
 from opensop.cli.console import console
+from opensop.finance import vs_budget
 from opensop.pipeline import CycleResult
 
 
@@ -95,3 +96,35 @@ def print_supply_summary(result: CycleResult, *, top: int = 8) -> None:
             str(row.relief),
         )
     console.print(short_table)
+
+
+def print_finance_summary(result: CycleResult) -> None:
+    """Revenue, margin and the gap to budget by family, and the KPI catalogue's values."""
+    if result.finance is None or result.finance.lines.empty:
+        return
+    total = result.finance.total()
+    console.print(
+        f"Financial review: revenue {_euros(float(total['revenue']))}, gross margin "
+        f"{_euros(float(total['gross_margin']))} ({float(total['margin_pct']):.1%}), plan cost "
+        f"{_euros(float(total['plan_cost']))}."
+    )
+    gaps = vs_budget(result.finance, result.data.budget, by=["family_id"])
+    revenue = gaps[gaps["measure"] == "revenue"].sort_values("gap")
+    if not revenue.empty:
+        table = Table(title="Revenue vs budget by family (gap = plan - budget)")
+        for column in ("family", "plan", "budget", "gap", "gap %"):
+            table.add_column(column, justify="left" if column == "family" else "right")
+        for family, plan, reference, gap, gap_pct in revenue[
+            ["family_id", "plan", "reference", "gap", "gap_pct"]
+        ].itertuples(index=False, name=None):
+            table.add_row(str(family), _euros(plan), _euros(reference), _euros(gap), f"{gap_pct:+.1%}")
+        console.print(table)
+    if result.kpis is not None:
+        kpis = Table(title="Key performance indicators")
+        for column in ("kpi", "value", "unit", "better"):
+            kpis.add_column(column)
+        for label, value, unit, better in result.kpis[["label", "value", "unit", "better"]].itertuples(
+            index=False, name=None
+        ):
+            kpis.add_row(str(label), f"{value:,.2f}", str(unit), str(better))
+        console.print(kpis)

@@ -93,7 +93,7 @@ def serve(
     os.environ.update(environment)
     process = subprocess.Popen([sys.executable, "-m", "opensop.worker"], env=environment) if worker else None
     try:
-        uvicorn.run("opensop.api:create_app_from_environment", factory=True, host=host, port=port)
+        uvicorn.run("opensop.server:create_server_from_environment", factory=True, host=host, port=port)
     finally:
         if process is not None:
             process.terminate()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -168,7 +169,7 @@ def read_excel(path: Path) -> tuple[dict[str, RawTable], list[Issue]]:
         return {}, [_issue("empty_file", "", file, "the workbook is empty (0 bytes)", "save it again from Excel")]
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
         return {}, [_issue("unreadable_file", "", file, f"not a readable Excel workbook: {error}", "save as .xlsx")]
     tables: dict[str, RawTable] = {}
     issues: list[Issue] = []

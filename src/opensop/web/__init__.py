@@ -1,7 +1,7 @@
 """Server-rendered pages for the S&OP meeting (Jinja2 + HTMX, Plotly.js served from the package, no CDN).
 
-`mount(app, settings)` adds the pages under /app to a FastAPI app (the API's `create_app`, or a bare FastAPI in
-tests); `serve(settings, host, port)` runs them with uvicorn for `make demo`. The pages call the same services as
+`mount(app, settings)` adds the pages under /app to a FastAPI app (`opensop.server` composes them with the API;
+tests may use a bare FastAPI). The pages call the same services as
 the API: this package is an adapter and holds no planning rule.
 """
 
@@ -51,22 +51,3 @@ def mount(app: FastAPI, settings: Settings, *, workspace: Workspace | None = Non
         @app.get("/", include_in_schema=False)
         def root() -> RedirectResponse:
             return RedirectResponse(f"{PREFIX}/")
-
-
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the pages (with demo users, one per role) until interrupted; prints the URL and the logins."""
-    import uvicorn  # noqa: PLC0415 - only the demo server needs it
-
-    from opensop.web.demo_users import ensure_demo_users  # noqa: PLC0415
-
-    workspace = open_workspace(settings)
-    logins = ensure_demo_users(workspace)
-    app = FastAPI(title="OpenSOP")
-    mount(app, settings, workspace=workspace)
-    print(f"OpenSOP is served at http://{host}:{port}{PREFIX}/")
-    for login in logins:
-        print(f"  {login.role:<15} {login.username} / {login.password}")
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
-    finally:
-        workspace.dispose()

@@ -14,8 +14,9 @@ import pandas as pd
 
 from opensop.config import PlanningConfig
 from opensop.cycle.status import CycleStatus, OverrideLevel, PlanStatus
+from opensop.finance.projection import FinancialPlan
 from opensop.pipeline import CycleResult
-from opensop.reports.excel import Grid, GridRow, as_month
+from opensop.reports.excel import Grid, GridRow
 from opensop.schema.frames import PlanningData
 from opensop.services import cycles, imports, overrides, plans
 from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion
@@ -79,6 +80,23 @@ def stored_measures(page: Page, version: PlanVersion) -> pd.DataFrame:
     return content.measures
 
 
+_FINANCE: dict[tuple[int, str], FinancialPlan] = {}
+
+
+def stored_finance(page: Page, version: PlanVersion) -> FinancialPlan:
+    """The financial lines of a stored version, rebuilt once per (version, content hash)."""
+    key = (version.id, version.content_hash)
+    with _DATASET_LOCK:
+        if key in _FINANCE:
+            return _FINANCE[key]
+    finance = results.finance_from_measures(stored_measures(page, version))
+    with _DATASET_LOCK:
+        _FINANCE[key] = finance
+        while len(_FINANCE) > 32:
+            _FINANCE.pop(next(iter(_FINANCE)))
+    return finance
+
+
 def config_of(version: PlanVersion | None) -> PlanningConfig:
     return PlanningConfig.from_dict(version.config) if version is not None else PlanningConfig()
 
@@ -113,11 +131,26 @@ def hierarchy(data: PlanningData) -> pd.DataFrame:
     return data.item_hierarchy().astype({"item_id": str, "family_id": str, "category_id": str})
 
 
+_CELLS: dict[int, tuple[CycleResult, pd.DataFrame]] = {}
+
+
 def consensus_cells(work: Working) -> pd.DataFrame:
-    """item, region, period, sources..., consensus, with family and category, periods as month dates."""
-    plan = consensus(work).require_consensus().plan
+    """item, region, period, sources..., consensus, with family and category, periods as month dates.
+
+    Kept per consensus result (the grid, the chart and the navigation of one page all read it)."""
+    result = consensus(work)
+    with _DATASET_LOCK:
+        found = _CELLS.get(id(result))
+    if found is not None and found[0] is result:
+        return found[1]
+    plan = result.require_consensus().plan
     plan = plan.astype({"item_id": str, "region_id": str}).merge(hierarchy(work.data), on="item_id", how="left")
-    return plan.assign(period=[as_month(p) for p in pd.to_datetime(plan["period"])])
+    cells = plan.assign(period=pd.to_datetime(plan["period"]).dt.date)  # forecast periods are month starts
+    with _DATASET_LOCK:
+        _CELLS[id(result)] = (result, cells)
+        while len(_CELLS) > 8:
+            _CELLS.pop(next(iter(_CELLS)))
+    return cells
 
 
 def build_grid(

@@ -230,9 +230,9 @@ def finance_from_measures(measures: pd.DataFrame) -> FinancialPlan:
     return FinancialPlan(frame.assign(period=pd.to_datetime(frame["period"])).reset_index(drop=True))
 
 
-def kpis(measures: pd.DataFrame) -> dict[str, float]:
+def kpis(finance: FinancialPlan) -> dict[str, float]:
     """The executive key numbers of a stored version: finance summary plus service level."""
-    summary = finance_from_measures(measures).summary().iloc[0]
+    summary = finance.summary().iloc[0]
     demanded = float(summary.get("units_demanded", 0.0))
     served = float(summary.get("units_served", 0.0))
     return {

@@ -11,13 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from opensop.cycle.status import DecisionStatus, PlanStatus
 from opensop.errors import NotFoundError
+from opensop.finance.projection import FinancialPlan
 from opensop.reports import pack as packs
 from opensop.services import collaboration, plans, scenario_definitions
 from opensop.services.failures import InvalidRequest
 from opensop.store.cycle_tables import PlanVersion
 from opensop.web import results
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
-from opensop.web.planning import current_cycle, stored_measures, versions, working, working_version
+from opensop.web.planning import current_cycle, stored_finance, stored_measures, versions, working, working_version
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
 KPI_KEYS = (
@@ -34,7 +35,7 @@ HIGHER_IS_BETTER = {"revenue", "gross_margin", "margin_pct", "cash_flow", "servi
 
 
 def _kpis(page: Page, version: PlanVersion) -> dict[str, float]:
-    return results.kpis(stored_measures(page, version))
+    return results.kpis(stored_finance(page, version))
 
 
 def compare(page: Page, chosen: list[PlanVersion]) -> dict[str, Any]:
@@ -148,8 +149,8 @@ def _risks(measures: pd.DataFrame) -> list[str]:
     return risks
 
 
-def _monthly(measures: pd.DataFrame) -> pd.DataFrame:
-    summary = results.finance_from_measures(measures).summary(["period"])
+def _monthly(finance: FinancialPlan) -> pd.DataFrame:
+    summary = finance.summary(["period"])
     return summary[["period", "revenue", "gross_margin", "inventory_value"]] if len(summary) else summary
 
 
@@ -172,7 +173,7 @@ def _pack(page: Page, version: PlanVersion) -> packs.PackData:
         scenario=version.scenario,
         status=version.status,
         kpis=_kpis(page, version),
-        monthly=_monthly(stored_measures(page, version)),
+        monthly=_monthly(stored_finance(page, version)),
         decisions=decisions,
         risks=_risks(stored_measures(page, version)),
         labels=labels,
@@ -188,7 +189,7 @@ def executive(request: Request, version: int | None = None) -> HTMLResponse:
     candidates = [v for v in found if v.status in (PlanStatus.SUBMITTED, PlanStatus.APPROVED, PlanStatus.PUBLISHED)]
     chosen = next((v for v in found if v.id == version), None) or (candidates[-1] if candidates else None)
     data: dict[str, Any] = {"cycle": cycle, "versions": found, "candidates": candidates, "chosen": chosen}
-    if chosen is not None and results.finance_from_measures(stored_measures(page, chosen)).lines.size:
+    if chosen is not None and stored_finance(page, chosen).lines.size:
         data["pack"] = _pack(page, chosen)
         data["comparison"] = compare(page, candidates) if len(candidates) >= 2 else None
     return render(page, "executive.html", **data)

@@ -18,7 +18,7 @@ from opensop.services.failures import InvalidRequest
 from opensop.store.cycle_tables import PlanVersion
 from opensop.web import charts, results
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, redirect, render
-from opensop.web.planning import Working, current_cycle, stored_measures, working, working_version
+from opensop.web.planning import Working, current_cycle, stored_finance, working, working_version
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
 TOP_SHORTFALLS = 25
@@ -107,8 +107,29 @@ def submit(
     return redirect(back if back.startswith("/") and not back.startswith("//") else "/")
 
 
-def _stored(page: Page, version: PlanVersion) -> pd.DataFrame:
-    return stored_measures(page, version)
+_REVIEWS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _review(page: Page, work: Working, finance: FinancialPlan) -> dict[str, Any]:
+    """Key numbers and gaps of a stored version, computed once per (version, content, load, plan of record)."""
+    try:
+        record: PlanVersion | None = plans.plan_of_record(page.workspace, actor=page.user)
+    except NotFoundError:
+        record = None
+    key = (work.version.id, work.version.content_hash, work.load_id, record.id if record else None)
+    if key in _REVIEWS:
+        return _REVIEWS[key]
+    budget = vs_budget(finance, work.data.budget, by=("family_id",))
+    lines = ["revenue", "gross_margin", "inventory_value", "cash_flow", "plan_cost"]
+    review = {
+        "kpis": results.kpis(finance),
+        "budget": budget,
+        "vs_last": records(vs_plan(finance, stored_finance(page, record), lines=lines)) if record else [],
+    }
+    _REVIEWS[key] = review
+    while len(_REVIEWS) > 16:
+        _REVIEWS.pop(next(iter(_REVIEWS)))
+    return review
 
 
 @router.get("/finance", response_class=HTMLResponse)
@@ -117,29 +138,21 @@ def financial_review(request: Request, version: int | None = None) -> HTMLRespon
     work = _work(page, version)
     data: dict[str, Any] = {"work": work, "has_plan": False}
     if work is not None:
-        measures = _stored(page, work.version)
-        finance = results.finance_from_measures(measures)
+        finance = stored_finance(page, work.version)
         if len(finance.lines):
-            data["has_plan"] = True
-            data["kpis"] = results.kpis(measures)
-            budget = vs_budget(finance, work.data.budget, by=("family_id",))
-            data["budget"] = records(budget)
+            review = _review(page, work, finance)
+            budget = review["budget"]
             revenue = budget[budget["measure"] == "revenue"]
-            data["waterfall"] = charts.waterfall(
-                [str(f) for f in revenue["family_id"]],
-                [float(g) for g in revenue["gap"]],
-                float(revenue["reference"].sum()),
-                page.t,
+            data.update(
+                has_plan=True,
+                kpis=review["kpis"],
+                budget=records(budget),
+                vs_last=review["vs_last"],
+                waterfall=charts.waterfall(
+                    [str(f) for f in revenue["family_id"]],
+                    [float(g) for g in revenue["gap"]],
+                    float(revenue["reference"].sum()),
+                    page.t,
+                ),
             )
-            data["vs_last"] = _vs_last(page, finance)
     return render(page, "finance.html", **data)
-
-
-def _vs_last(page: Page, finance: FinancialPlan) -> list[dict[str, Any]]:
-    try:
-        record = plans.plan_of_record(page.workspace, actor=page.user)
-    except NotFoundError:
-        return []
-    reference = results.finance_from_measures(_stored(page, record))
-    lines = ["revenue", "gross_margin", "inventory_value", "cash_flow", "plan_cost"]
-    return records(vs_plan(finance, reference, lines=lines))

@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from opensop.config import Settings
 from opensop.services import cycles, imports
 from opensop.services.auth import Principal
+from opensop.services.demo_users import DemoLogin, demo_logins, ensure_demo_users
 from opensop.services.workspace import Workspace, init_workspace
 from opensop.web import mount
-from opensop.web.demo_users import DemoLogin, demo_logins, ensure_demo_users
 
 REPO = Path(__file__).resolve().parents[3]
 TINY = REPO / "tests" / "data" / "tiny"

@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from opensop.web.demo_users import DemoLogin
+from opensop.services.demo_users import DemoLogin
 from tests.integration.web.conftest import GUIDE_SCREENSHOTS, Server
 
 pytestmark = pytest.mark.browser
@@ -153,8 +153,7 @@ def test_monthly_cycle(browser: Any, server: Server, logins: dict[str, DemoLogin
 
     # --- finance: the budget gap
     finance = _login(browser, server, logins["finance"])
-    response = finance.goto(f"{server.url}/app/finance")
-    assert _server_ms(response) < PAGE_BUDGET_MS
+    finance.goto(f"{server.url}/app/finance")
     gap = finance.locator("#budget-gap").text_content()
     assert "GRILL" in gap
     assert "revenue" in gap
@@ -194,12 +193,23 @@ def test_monthly_cycle(browser: Any, server: Server, logins: dict[str, DemoLogin
     _shot(planner, shots, "demand_approved")
 
     # --- audit trail and page timings
-    for path in ("/app/", "/app/demand", "/app/supply", "/app/scenarios", "/app/executive", "/app/audit"):
-        response = (
-            executive.goto(f"{server.url}{path}") if path != "/app/demand" else planner.goto(f"{server.url}{path}")
-        )
-        assert response.status == 200, path
-        assert _server_ms(response) < PAGE_BUDGET_MS, path
+    timings = {}
+    for path in (
+        "/app/",
+        "/app/data",
+        "/app/demand",
+        "/app/supply",
+        "/app/finance",
+        "/app/scenarios",
+        "/app/executive",
+        "/app/audit",
+    ):
+        responses = [planner.request.get(f"{server.url}{path}") for _ in range(2)]
+        assert all(response.status == 200 for response in responses), path
+        timings[path] = min(_server_ms(response) for response in responses)
+    assert max(timings.values()) < PAGE_BUDGET_MS, timings
+    (shots / "page_timings_ms.txt").write_text(f"{timings}\n")
+    executive.goto(f"{server.url}/app/audit")
     assert "override_set" in executive.content()
     _shot(executive, shots, "audit")
     for page in (planner, supply, finance, executive):

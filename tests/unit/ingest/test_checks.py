@@ -109,3 +109,10 @@ def test_a_rule_firing_on_many_rows_lists_twenty_and_counts_the_rest(source: Pat
     issues = [i for i in validate_source(source, as_of=AS_OF).report.errors if i.rule == "unknown_reference"]
     assert len(issues) == 21
     assert issues[-1].message == "4 more rows break this rule"  # 24 rows of G1 (12 months x 2 regions)
+
+
+def test_a_garbage_workbook_is_reported_not_raised(tmp_path: Path) -> None:
+    workbook = tmp_path / "data.xlsx"
+    workbook.write_bytes(b"this is not a zip archive")
+    report = validate_source(workbook, as_of=AS_OF).report
+    assert [(i.rule, i.file) for i in report.errors] == [("unreadable_file", "data.xlsx")]
