@@ -97,7 +97,8 @@ def validate_source(path: Path, *, encoding: str = "utf-8", as_of: date | None =
     report = ValidationReport(source=str(path))
     report.extend(read_issues)
     unreadable = {issue.table for issue in read_issues if issue.severity is Severity.ERROR}
-    report.extend(checks.check_missing_tables(raw, unreadable))
+    if "" not in unreadable:  # a whole workbook that cannot be opened is one issue, not one per missing table
+        report.extend(checks.check_missing_tables(raw, unreadable))
     frames = validate_tables(raw, as_of=as_of or date.today(), report=report, unreadable=unreadable)
     if not report.ok:
         return IngestResult(report, None)
