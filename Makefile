@@ -47,7 +47,7 @@ docs: install
 	$(BIN)/python -m opensop.schema.docs docs/data-dictionary.md
 
 unit: install services browser
-	$(BIN)/pytest -n 2 --dist loadgroup --cov --cov-report=term --cov-fail-under=80 -q
+	$(BIN)/pytest -n 2 --dist loadgroup --cov --cov-report=term:skip-covered --cov-fail-under=80 -q --durations=15
 
 benchmarks-smoke: install
 	@for bench in benchmarks/*.py; do echo "== $$bench --smoke"; $(BIN)/python $$bench --smoke || exit 1; done

@@ -90,7 +90,7 @@ def forecast(
         console.print(f"{len(warnings)} series warning(s), e.g.: {warnings.iloc[0]['message']}")
 
 
-def run_job(until: StepName = StepName.SUPPLY) -> CycleResult:
+def run_job(until: StepName = StepName.KPI) -> CycleResult:
     """The monthly job on the workspace's latest load, with progress per step."""
     workspace = open_workspace(STATE.settings)
     try:
@@ -104,9 +104,9 @@ def run_job(until: StepName = StepName.SUPPLY) -> CycleResult:
 
 
 def plan(
-    until: Annotated[StepName, typer.Option(help="Stop after this step.")] = StepName.SUPPLY,
+    until: Annotated[StepName, typer.Option(help="Stop after this step.")] = StepName.KPI,
 ) -> None:
-    """Run the monthly job on the latest data: forecast, reconciliation, consensus, constrained supply plan."""
+    """Run the monthly job on the latest data: forecast, reconciliation, consensus, supply plan, finance, KPIs."""
     result = run_job(until)
     print_demand_summary(result)
     print_supply_summary(result)
