@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from opensop.cli import data_commands, plan_commands, user_commands
+from opensop.cli import data_commands, plan_commands, scenario_commands, user_commands
 from opensop.cli.console import errors
 from opensop.cli.state import STATE
 from opensop.errors import DataValidationError, OpenSOPError
@@ -27,6 +27,7 @@ app = typer.Typer(
 data_commands.register(app)
 plan_commands.register(app)
 user_commands.register(app)
+scenario_commands.register(app)
 
 
 @app.callback()

@@ -63,3 +63,29 @@ def test_demo_data_is_valid(tmp_path: Path) -> None:
     checked = opensop("check", str(out), workspace=tmp_path)
     assert checked.returncode == 0, checked.stdout
     assert "0 error(s)" in checked.stdout
+
+
+def test_scenario_create_and_compare_writes_csv_and_excel(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    opensop("init", workspace=workspace)
+    assert opensop("import", str(TINY), workspace=workspace).returncode == 0
+    definition = tmp_path / "export.json"
+    definition.write_text(
+        '{"name": "Export +50 %", "description": "big export tender", '
+        '"levers": [{"kind": "demand_change", "pct": 50.0, "region_ids": ["EXPORT"]}]}'
+    )
+    created = opensop("scenario", "create", str(definition), workspace=workspace)
+    assert created.returncode == 0, created.stdout + created.stderr
+    unknown = opensop("scenario", "compare", "Nope", workspace=workspace)
+    assert unknown.returncode == 3
+    assert "no scenario named Nope" in unknown.stderr
+    out = tmp_path / "comparison"
+    compared = opensop(
+        "scenario", "compare", "--csv", str(out), "--excel", str(tmp_path / "c.xlsx"), workspace=workspace
+    )
+    assert compared.returncode == 0, compared.stdout + compared.stderr
+    assert "Export +50 %" in compared.stdout
+    ranking = (out / "ranking.csv").read_text()
+    assert "Export +50 %" in ranking
+    assert "Base" in ranking
+    assert (tmp_path / "c.xlsx").stat().st_size > 0
