@@ -16,6 +16,7 @@ import pandas as pd
 
 from opensop.config import PlanningConfig
 from opensop.demand import ConsensusDemand, DemandForecast, apply_overrides, forecast_demand
+from opensop.demand.standalone import forecast_frame
 from opensop.finance import FinancialPlan, project
 from opensop.kpi import KpiInputs, compute
 from opensop.reconcile import ReconciledForecast, reconcile
@@ -101,9 +102,60 @@ def _forecast(result: CycleResult, progress: Progress) -> CycleResult:
     return replace(result, forecast=forecast)
 
 
+AGGREGATE_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("family_region", ("category_id", "family_id", "region_id")),
+    ("category_region", ("category_id", "region_id")),
+    ("total", ()),
+)
+"""Levels forecast on their own aggregated history: a family's series is smoother than its items', so its
+forecast carries information the item forecasts lack; reconciliation then blends both (MinTrace)."""
+
+
+def aggregate_forecasts(forecast: DemandForecast, hierarchy: pd.DataFrame, config: PlanningConfig) -> pd.DataFrame:
+    """Independent base forecasts of the aggregate levels: level, key columns, period, forecast.
+
+    Each node forecasts the sum of its items' cleansed baseline history with the same automatic selection,
+    then gets back its items' event uplifts, so that it is comparable with the item forecasts it is blended with.
+    """
+    history = forecast.history.merge(hierarchy, on="item_id", how="left").assign(total="total")
+    items = forecast.forecast.merge(hierarchy, on="item_id", how="left").assign(total="total")
+    periods = pd.DatetimeIndex(sorted(items["period"].unique()))
+    last = pd.Timestamp(history["period"].max())
+    steps = (periods[-1].year - last.year) * 12 + periods[-1].month - last.month
+    frames: list[pd.DataFrame] = []
+    for level, keys in AGGREGATE_LEVELS:
+        columns = list(keys) or ["total"]
+        grouped = pd.DataFrame(history.groupby([*columns, "period"], as_index=False)["cleansed"].sum())
+        node = grouped[columns[0]].astype(str)
+        for column in columns[1:]:
+            node = node + "|" + grouped[column].astype(str)
+        grouped["unique_id"] = level + ":" + node
+        frames.append(grouped)
+    nodes = pd.concat(frames, ignore_index=True)
+    tidy = nodes.rename(columns={"period": "ds", "cleansed": "y"})[["unique_id", "ds", "y"]]
+    fc = config.forecast
+    predicted = forecast_frame(
+        tidy, horizon=max(steps, 1), freq="MS", levels=fc.interval_levels, jobs=fc.jobs, config=fc
+    ).forecast
+    predicted = predicted[predicted["ds"].isin(periods)].rename(columns={"ds": "period"})
+    node_keys = nodes.drop(columns=["period", "cleansed"]).drop_duplicates("unique_id")
+    out = []
+    for level, keys in AGGREGATE_LEVELS:
+        columns = list(keys) or ["total"]
+        frame = predicted[predicted["unique_id"].str.startswith(level + ":")][["unique_id", "period", "forecast"]]
+        frame = frame.merge(node_keys[["unique_id", *columns]], on="unique_id")
+        uplift = items.groupby([*columns, "period"], as_index=False)["event_uplift"].sum()
+        frame = frame.merge(uplift, on=[*columns, "period"], how="left")
+        frame["forecast"] = (frame["forecast"] + frame["event_uplift"].fillna(0.0)).clip(lower=0.0)
+        out.append(frame[[*keys, "period", "forecast"]].assign(level=level))
+    return pd.concat(out, ignore_index=True)
+
+
 def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
-    forecast = result.require_forecast().forecast
-    reconciled = reconcile(forecast, result.data.item_hierarchy(), result.config.reconciliation)
+    forecast = result.require_forecast()
+    hierarchy = result.data.item_hierarchy()
+    base = aggregate_forecasts(forecast, hierarchy, result.config)
+    reconciled = reconcile(forecast.forecast, hierarchy, result.config.reconciliation, base=base)
     return replace(result, reconciled=reconciled)
 
 
