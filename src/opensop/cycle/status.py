@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from opensop.demand.consensus import OverrideKind, OverrideSource  # noqa: F401 - re-exported: defined once, in the engine
 from opensop.errors import InvalidTransition
 
 
@@ -78,18 +79,6 @@ class StepStatus(StrEnum):
     PENDING = "pending"
     OPEN = "open"
     CLOSED = "closed"
-
-
-class OverrideKind(StrEnum):
-    ABSOLUTE = "absolute"
-    PERCENT = "percent"
-
-
-class OverrideSource(StrEnum):
-    SALES = "sales"
-    MARKETING = "marketing"
-    FINANCE = "finance"
-    DEMAND_PLANNER = "demand_planner"
 
 
 class OverrideLevel(StrEnum):
