@@ -12,13 +12,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from opensop.cycle.permissions import Role
-from opensop.cycle.status import (
-    AssumptionStatus,
-    DecisionStatus,
-    OverrideKind,
-    OverrideLevel,
-    OverrideSource,
-)
+from opensop.cycle.status import AssumptionStatus, DecisionStatus, OverrideLevel
+from opensop.demand.consensus import OverrideKind, OverrideSource
 
 MAX_ID = 2**31 - 2
 NO_NUL = r"^[^\x00]*$"

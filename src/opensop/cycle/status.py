@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from opensop.demand.consensus import OverrideKind, OverrideSource  # noqa: F401 - re-exported: defined once, in the engine
 from opensop.errors import InvalidTransition
 
 

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opensop.cycle.permissions import Action, require
-from opensop.cycle.status import OverrideKind, OverrideLevel, OverrideSource, PlanStatus, check_editable
+from opensop.cycle.status import OverrideLevel, PlanStatus, check_editable
+from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import NotFoundError
 from opensop.services.auth import Principal
 from opensop.services.failures import InvalidRequest, StaleWrite

@@ -16,7 +16,8 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from opensop.cycle.permissions import Role
-from opensop.cycle.status import OverrideKind, OverrideLevel, OverrideSource
+from opensop.cycle.status import OverrideLevel
+from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import OpenSOPError
 from opensop.reports.excel import CellChange, Grid, grid_workbook, read_grid_upload
 from opensop.services import overrides, plans

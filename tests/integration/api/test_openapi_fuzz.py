@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from opensop.api import create_app
 from opensop.config import Settings
 from opensop.cycle.permissions import Role
-from opensop.cycle.status import OverrideKind, OverrideLevel, OverrideSource
+from opensop.cycle.status import OverrideLevel
+from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.services import auth, cycles, overrides, plans, scenario_definitions
 from opensop.services.overrides import OverrideCell
 from opensop.services.workspace import Workspace, init_workspace

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from opensop.config import Settings
-from opensop.cycle.status import OverrideKind, OverrideLevel, OverrideSource
+from opensop.cycle.status import OverrideLevel
+from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.services import cycles, overrides, plans
 from opensop.services.audit_log import query_audit
 from opensop.services.failures import StaleWrite
