@@ -64,11 +64,14 @@ def define_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfi
     )
     stock = _periods(inputs.stock, horizon)
     last = (stock["t"] == horizon - 1).to_numpy()
+    # A plan cannot be asked to destroy stock: the cap is at least the opening stock (a family's opening stock
+    # can exceed its items' caps split by demand weights), and the end target at most the cap.
+    upper = np.maximum(stock["max_stock"].to_numpy(), stock["on_hand"].to_numpy())
     lp.add_variables(
         "inventory",
         stock[["product", "site", "t"]],
-        lower=np.where(last, stock["end_target"].to_numpy(), 0.0),
-        upper=stock["max_stock"].to_numpy(),
+        lower=np.where(last, np.minimum(stock["end_target"].to_numpy(), upper), 0.0),
+        upper=upper,
         cost=stock["holding"].to_numpy(),
     )
     ss = stock[stock["safety_stock"] > 0]
