@@ -7,14 +7,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import AssumptionStatus, DecisionStatus
 from opensop.errors import NotFoundError
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest, StaleWrite
+from opensop.services.failures import InvalidRequest
+from opensop.services.versioned import update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import Assumption, CycleComment, Decision, PlanningCycle
@@ -112,33 +113,17 @@ def update_decision(
         row = session.get(Decision, decision_id)
         if row is None:
             raise NotFoundError(f"decision {decision_id} does not exist")
-        old = _decision_dict(row)
-        changes: dict[str, Any] = {"row_version": expected_row_version + 1}
+        changes: dict[str, Any] = {}
         if status is not None:
             changes["status"] = status.value
         if owner is not None:
             changes["owner"] = _text(owner, "owner")
         if due_date is not None:
             changes["due_date"] = due_date
-        done = session.execute(
-            update(Decision)
-            .where(Decision.id == decision_id, Decision.row_version == expected_row_version)
-            .values(**changes)
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleWrite("the decision changed since you read it", current={**old, "row_version": row.row_version})
-        session.refresh(row)
-        repositories.record_audit(
-            session,
-            actor=actor.username,
-            action="decision_updated",
-            entity="decision",
-            entity_id=str(row.id),
-            old_value=old,
-            new_value=_decision_dict(row),
-            reason=reason,
-        )
+        update_versioned(
+            session, row, actor=actor, expected_row_version=expected_row_version, changes=changes,
+            describe=_decision_dict, entity="decision", reason=reason,
+        )  # fmt: skip
         return row
 
 
@@ -203,33 +188,15 @@ def update_assumption(
         row = session.get(Assumption, assumption_id)
         if row is None:
             raise NotFoundError(f"assumption {assumption_id} does not exist")
-        old = _assumption_dict(row)
-        changes: dict[str, Any] = {"row_version": expected_row_version + 1}
+        changes: dict[str, Any] = {}
         if status is not None:
             changes["status"] = status.value
         if description is not None:
             changes["description"] = description
-        done = session.execute(
-            update(Assumption)
-            .where(Assumption.id == assumption_id, Assumption.row_version == expected_row_version)
-            .values(**changes)
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleWrite(
-                "the assumption changed since you read it", current={**old, "row_version": row.row_version}
-            )
-        session.refresh(row)
-        repositories.record_audit(
-            session,
-            actor=actor.username,
-            action="assumption_updated",
-            entity="assumption",
-            entity_id=str(row.id),
-            old_value=old,
-            new_value=_assumption_dict(row),
-            reason=reason,
-        )
+        update_versioned(
+            session, row, actor=actor, expected_row_version=expected_row_version, changes=changes,
+            describe=_assumption_dict, entity="assumption", reason=reason,
+        )  # fmt: skip
         return row
 
 

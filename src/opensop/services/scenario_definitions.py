@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,8 @@ from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
 from opensop.errors import ConflictError, NotFoundError
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest, StaleWrite
+from opensop.services.failures import InvalidRequest
+from opensop.services.versioned import update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import ScenarioDefinition
@@ -93,7 +94,7 @@ def update_scenario(
     reason: str = "",
 ) -> ScenarioDefinition:
     require(actor.role, Action.MANAGE_SCENARIOS)
-    changes: dict[str, Any] = {"row_version": expected_row_version + 1, "updated_at": datetime.now(UTC)}
+    changes: dict[str, Any] = {"updated_at": datetime.now(UTC)}
     if levers is not None:
         changes["levers"] = levers
     if description is not None:
@@ -102,26 +103,10 @@ def update_scenario(
         changes["config"] = _checked_config(config)
     with transaction(workspace.sessions) as session:
         row = _get(session, scenario_id)
-        old = _as_dict(row)
-        done = session.execute(
-            update(ScenarioDefinition)
-            .where(ScenarioDefinition.id == scenario_id, ScenarioDefinition.row_version == expected_row_version)
-            .values(**changes)
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleWrite("the scenario changed since you read it", current={**old, "row_version": row.row_version})
-        session.refresh(row)
-        repositories.record_audit(
-            session,
-            actor=actor.username,
-            action="scenario_updated",
-            entity="scenario_definition",
-            entity_id=str(row.id),
-            old_value=old,
-            new_value=_as_dict(row),
-            reason=reason,
-        )
+        update_versioned(
+            session, row, actor=actor, expected_row_version=expected_row_version, changes=changes,
+            describe=_as_dict, entity="scenario_definition", reason=reason,
+        )  # fmt: skip
         return row
 
 
