@@ -37,6 +37,8 @@ COLUMNS = [
     "relief",
     "relief_cost",
 ]
+# Per planning-level demand row (`demand_id`); `opensop.supply.extract.disaggregate` splits them to COLUMNS.
+PRODUCT_COLUMNS = ["demand_id", *(c for c in COLUMNS if c not in ("item_id", "quantity"))]
 
 
 def _best(candidates: list[pd.DataFrame], keys: list[str], value: str, largest: bool) -> pd.DataFrame:
@@ -54,11 +56,11 @@ def shortfalls(
     duals: dict[str, pd.DataFrame],
     make: pd.DataFrame,
 ) -> pd.DataFrame:
-    """One row per product-level shortfall, split to items by the service weights (see module docstring)."""
+    """One row per planning-level shortfall (PRODUCT_COLUMNS), identified by its `demand_id`."""
     keys = ["product", "region", "site", "t"]
-    short = service[(service["backlog"] > EPS) | (service["lost"] > EPS)][[*keys, "backlog", "lost"]]
+    short = service[(service["backlog"] > EPS) | (service["lost"] > EPS)][[*keys, "demand_id", "backlog", "lost"]]
     if short.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=PRODUCT_COLUMNS).astype({"demand_id": np.int64, "backlog": float, "lost": float})
     cause_keys = ["product", "site", "t"]
     cases = short[cause_keys].drop_duplicates()
     upstream = cases.merge(inputs.lanes[["from_site", "to_site"]], left_on="site", right_on="to_site")
@@ -104,12 +106,8 @@ def shortfalls(
     )
     out["relief"] = out["relief"].fillna("add capacity on the binding constraint")
     out["relief_cost"] = out["relief_cost"].astype(float).fillna(out["shadow_price"])
-    items = out.merge(inputs.service_weights, on=keys)
-    items[["backlog", "lost"]] = items[["backlog", "lost"]].mul(items["weight"], axis=0)
-    items = items[(items["backlog"] > EPS) | (items["lost"] > EPS)]
-    items = items.assign(quantity=items["backlog"] + items["lost"])
-    items = items.rename(columns={"region": "region_id", "site": "site_id"})
-    return items[COLUMNS].reset_index(drop=True)
+    out = out.rename(columns={"region": "region_id", "site": "site_id"})
+    return out[PRODUCT_COLUMNS].reset_index(drop=True)
 
 
 def _reliefs(

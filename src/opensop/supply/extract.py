@@ -1,9 +1,14 @@
-"""Solution -> typed item-level frames: family results split with the weights of `opensop.supply.inputs`.
+"""Solution -> frames, in two stages: `extract` per LP at the planning level, `disaggregate` once to items.
 
 Overtime is a resource decision (hours on resource k in month t). To show which production it carries, the
 in-house production of p at s in t is split as  overtime_pst = make_pst x max_k(ot_kt / load_kt)  over the
 resources k its routing uses (the bottleneck's overtime share), regular = make - overtime.
 Shadow prices are  -dual  of a <= row: what one more unit of that capacity would save (EUR per unit).
+
+The item split uses the weights of `opensop.supply.inputs`. It runs once over all site groups and by position,
+not by joining on string keys: service rows carry the `demand_id` of their planning-level demand row, so the
+item values are a numpy take of the planning-level values (at family level the item frames are 20x larger than
+the LP's, and joining them on four text keys used to cost more than the solve).
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from opensop.config import PlanningLevel
+from opensop.supply.explain import COLUMNS as SHORTFALL_COLUMNS
 from opensop.supply.inputs import ModelInputs
 from opensop.supply.lp import LinearProgram, Solution
 
 EPS = 1e-7
+SERVICE_VALUES = ["demand", "served", "backlog", "lost"]
 
 
 def _values(lp: LinearProgram, solution: Solution, name: str) -> pd.DataFrame:
@@ -32,21 +40,20 @@ def _duals(lp: LinearProgram, solution: Solution, name: str) -> pd.DataFrame:
     return out
 
 
-def _split(frame: pd.DataFrame, weights: pd.DataFrame, on: list[str], columns: list[str]) -> pd.DataFrame:
-    """Family rows -> item rows: each value column times the item's weight."""
-    out = frame.merge(weights, on=on)
-    out[columns] = out[columns].mul(out["weight"], axis=0)
-    return out.drop(columns=["product", "weight"])
+def _period(periods: pd.DatetimeIndex, t: pd.Series | np.ndarray) -> np.ndarray:
+    """Month index -> first day of the month (a take, not a join)."""
+    return np.asarray(periods.to_numpy()[np.asarray(t, dtype=np.int64)])
 
 
 def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[str, pd.DataFrame]:
-    """production, purchases, transfers, inventory, service, capacity, headcount (+ product-level frames)."""
-    periods = pd.Series(inputs.periods, index=np.arange(len(inputs.periods)))
-    weights = inputs.supply_weights
+    """Planning-level frames of one solved LP, keyed by product (item or family), site, region, resource, t.
 
-    def period(t: pd.Series) -> pd.Series:
-        return pd.Series(periods.reindex(t.to_numpy()).to_numpy(), index=t.index)
-
+    production (product, site, t, regular, overtime, subcontract), make_level (made, subcontract),
+    transfers (product, from_site, to_site, t, lead_time, quantity), inventory (product, site, t, quantity,
+    below_safety_stock), component_inventory, service (the demand rows + served, backlog, lost), capacity,
+    headcount, purchases (the last three are not split: they are already per resource or component).
+    """
+    periods = inputs.periods
     make = _values(lp, solution, "make").rename(columns={"value": "made"})
     sub = _values(lp, solution, "subcontract").rename(columns={"value": "subcontract"})
     overtime = _values(lp, solution, "overtime").rename(columns={"value": "overtime"})
@@ -58,19 +65,11 @@ def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[
     share = (capacity["overtime"] / capacity["load"].where(capacity["load"] > EPS)).fillna(0.0).clip(0.0, 1.0)
     bottleneck = inputs.usage[inputs.usage["usage"] > 0].merge(capacity.assign(share=share)[["resource", "t", "share"]])
     bottleneck = bottleneck.groupby(["product", "site", "t"], as_index=False)[["share"]].max()
-    production = make.merge(sub, on=["product", "site", "t"], how="outer").merge(
-        bottleneck, on=["product", "site", "t"], how="left"
-    )
-    production = production.fillna({"made": 0.0, "subcontract": 0.0, "share": 0.0})
+    make_level = make.merge(sub, on=["product", "site", "t"], how="outer").fillna({"made": 0.0, "subcontract": 0.0})
+    production = make_level.merge(bottleneck, on=["product", "site", "t"], how="left").fillna({"share": 0.0})
     production["overtime"] = production["made"] * production["share"]
     production["regular"] = production["made"] - production["overtime"]
-    production = _split(
-        production[["product", "site", "t", "regular", "overtime", "subcontract"]],
-        weights,
-        ["product"],
-        ["regular", "overtime", "subcontract"],
-    )
-    production = production.rename(columns={"site": "site_id"}).assign(period=period(production["t"]))
+    production = production[["product", "site", "t", "regular", "overtime", "subcontract"]]
 
     headcount = _values(lp, solution, "headcount").rename(columns={"value": "headcount"})
     hires = _values(lp, solution, "hire").rename(columns={"value": "hires"})
@@ -85,6 +84,7 @@ def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[
     capacity = capacity.merge(_duals(lp, solution, "resource_capacity"), on=["resource", "t"])
     capacity["utilisation"] = capacity["load"] / capacity["regular"].where(capacity["regular"] > EPS)
     capacity = capacity.rename(columns={"resource": "resource_id", "site": "site_id"})
+    capacity["period"] = _period(periods, capacity["t"])
     capacity = capacity[
         [
             "resource_id",
@@ -103,8 +103,16 @@ def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[
         ]
     ]
     headcount = headcount.merge(inputs.workforce[["resource", "site"]], on="resource")
-    headcount = headcount.rename(columns={"resource": "resource_id", "site": "site_id"})
-    headcount = headcount.assign(period=period(headcount["t"]))
+    headcount = pd.DataFrame(
+        {
+            "resource_id": headcount["resource"],
+            "site_id": headcount["site"],
+            "period": _period(periods, headcount["t"]),
+            "headcount": headcount["headcount"],
+            "hires": headcount["hires"],
+            "layoffs": headcount["layoffs"],
+        }
+    )
 
     purchases = _values(lp, solution, "purchase").merge(inputs.suppliers, on=["supplier", "component"])
     purchases = purchases[purchases["value"] > EPS]
@@ -113,8 +121,8 @@ def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[
             "supplier_id": purchases["supplier"],
             "part_id": purchases["component"],
             "site_id": purchases["site"],
-            "order_period": period(purchases["t"] - purchases["lead_time"]),
-            "period": period(purchases["t"]),
+            "order_period": _period(periods, purchases["t"] - purchases["lead_time"]),
+            "period": _period(periods, purchases["t"]),
             "quantity": purchases["value"],
             "unit_cost": purchases["unit_cost"],
         }
@@ -122,50 +130,148 @@ def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[
 
     transfers = _values(lp, solution, "transfer").merge(inputs.lanes, on="lane")
     transfers = transfers[transfers["value"] > EPS]
-    transfers = _split(
-        transfers[["product", "from_site", "to_site", "t", "lead_time", "value"]], weights, ["product"], ["value"]
+    transfers = transfers[["product", "from_site", "to_site", "t", "lead_time", "value"]].rename(
+        columns={"value": "quantity"}
+    )
+
+    inventory = _values(lp, solution, "inventory").rename(columns={"value": "quantity"})
+    shortfall = _values(lp, solution, "safety_shortfall").rename(columns={"value": "below_safety_stock"})
+    inventory = inventory.merge(shortfall, on=["product", "site", "t"], how="left").fillna({"below_safety_stock": 0.0})
+    components = _values(lp, solution, "component_inventory").rename(columns={"value": "quantity"})
+
+    # ship, backlog and lost are declared on the rows of inputs.demand, in its order (define_service_variables)
+    service = inputs.demand[["product", "region", "site", "t", "demand_id", "quantity"]].rename(
+        columns={"quantity": "demand"}
+    )
+    for name, column in (("ship", "served"), ("backlog", "backlog"), ("lost", "lost")):
+        service[column] = solution.values[lp.variables[name]["var"].to_numpy()]
+
+    return {
+        "production": production,
+        "make_level": make_level,
+        "transfers": transfers,
+        "inventory": inventory,
+        "component_inventory": components,
+        "service": service,
+        "capacity": capacity,
+        "headcount": headcount,
+        "purchases": purchases.reset_index(drop=True),
+    }
+
+
+def _by_product(frame: pd.DataFrame, weights: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Product rows -> item rows: every item of the product, each value column times the item's weight."""
+    out = frame.merge(weights, on="product")
+    out[columns] = out[columns].mul(out["weight"], axis=0)
+    return out
+
+
+def _by_demand_row(
+    service: pd.DataFrame, weights: pd.DataFrame, n_rows: int, columns: list[str]
+) -> dict[str, np.ndarray]:
+    """Item values of the service weights' rows: the value of their planning-level demand row x weight."""
+    ids = service["demand_id"].to_numpy()
+    rows = weights["demand_id"].to_numpy()
+    weight = weights["weight"].to_numpy()
+    out = {}
+    for column in columns:
+        full = np.zeros(n_rows)
+        full[ids] = service[column].to_numpy()
+        out[column] = full[rows] * weight
+    return out
+
+
+def disaggregate(inputs: ModelInputs, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Item-level plan frames from the planning-level frames of all site groups (`extract`, stacked).
+
+    `shortfalls` (from `opensop.supply.explain`) is split like service: per item, its share of the backlog and lost
+    sales of the product's demand row; item rows with nothing short are dropped.
+    """
+    periods = inputs.periods
+    weights = inputs.supply_weights
+    item_level = inputs.level is PlanningLevel.ITEM
+    n_demand = int(inputs.demand["demand_id"].max()) + 1 if len(inputs.demand) else 0
+
+    production = frames["production"]
+    inventory = frames["inventory"]
+    transfers = frames["transfers"]
+    if item_level:
+        production = production.rename(columns={"product": "item_id"})
+        inventory = inventory.rename(columns={"product": "item_id"})
+        transfers = transfers.rename(columns={"product": "item_id"})
+    else:
+        production = _by_product(production, weights, ["regular", "overtime", "subcontract"])
+        inventory = _by_product(inventory, weights, ["quantity", "below_safety_stock"])
+        transfers = _by_product(transfers, weights, ["quantity"])
+    production = pd.DataFrame(
+        {
+            "item_id": production["item_id"],
+            "site_id": production["site"],
+            "period": _period(periods, production["t"]),
+            "regular": production["regular"],
+            "overtime": production["overtime"],
+            "subcontract": production["subcontract"],
+        }
     )
     transfers = pd.DataFrame(
         {
             "item_id": transfers["item_id"],
             "from_site": transfers["from_site"],
             "to_site": transfers["to_site"],
-            "ship_period": period(transfers["t"]),
-            "period": period(transfers["t"] + transfers["lead_time"]),
-            "quantity": transfers["value"],
+            "ship_period": _period(periods, transfers["t"]),
+            "period": _period(periods, transfers["t"] + transfers["lead_time"]),
+            "quantity": transfers["quantity"],
         }
     )
-
-    inventory = _values(lp, solution, "inventory").rename(columns={"value": "quantity"})
-    shortfall = _values(lp, solution, "safety_shortfall").rename(columns={"value": "below_safety_stock"})
-    inventory = inventory.merge(shortfall, on=["product", "site", "t"], how="left").fillna({"below_safety_stock": 0.0})
-    inventory = _split(inventory, weights, ["product"], ["quantity", "below_safety_stock"])
-    components = _values(lp, solution, "component_inventory").rename(
-        columns={"value": "quantity", "component": "item_id"}
-    )
+    components = frames["component_inventory"]
     inventory = pd.concat(
-        [inventory.assign(kind="item"), components.assign(kind="component", below_safety_stock=0.0)],
+        [
+            pd.DataFrame(
+                {
+                    "item_id": inventory["item_id"],
+                    "site_id": inventory["site"],
+                    "t": inventory["t"],
+                    "kind": "item",
+                    "quantity": inventory["quantity"],
+                    "below_safety_stock": inventory["below_safety_stock"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "item_id": components["component"],
+                    "site_id": components["site"],
+                    "t": components["t"],
+                    "kind": "component",
+                    "quantity": components["quantity"],
+                    "below_safety_stock": 0.0,
+                }
+            ),
+        ],
         ignore_index=True,
     )
-    inventory = inventory.rename(columns={"site": "site_id"}).assign(period=period(inventory["t"]))
+    inventory.insert(2, "period", _period(periods, inventory.pop("t")))
 
-    keys = ["product", "region", "site", "t"]
-    service = inputs.demand[[*keys, "quantity"]].rename(columns={"quantity": "demand"})
-    for name, column in (("ship", "served"), ("backlog", "backlog"), ("lost", "lost")):
-        service = service.merge(_values(lp, solution, name).rename(columns={"value": column}), on=keys)
-    service_level = service
-    service = _split(service, inputs.service_weights, keys, ["demand", "served", "backlog", "lost"])
-    service = service.groupby(["item_id", "region", "t"], as_index=False)[["demand", "served", "backlog", "lost"]].sum()
-    service = service.rename(columns={"region": "region_id"}).assign(period=period(service["t"]))
+    split = inputs.service_weights
+    values = _by_demand_row(frames["service"], split, n_demand, SERVICE_VALUES)
+    service = pd.DataFrame({"item_id": split["item_id"], "region_id": split["region"], "t": split["t"], **values})
+    if inputs.served_from_several_sites:  # an item-region served from several sites: one row per item, region and month
+        service = service.groupby(["item_id", "region_id", "t"], as_index=False, sort=True)[SERVICE_VALUES].sum()
+    service.insert(2, "period", _period(periods, service.pop("t")))
 
+    shortfalls = frames["shortfalls"]
+    short_rows = split[np.isin(split["demand_id"].to_numpy(), shortfalls["demand_id"].to_numpy())]
+    short_values = _by_demand_row(shortfalls, short_rows, n_demand, ["backlog", "lost"])
+    items = short_rows[["demand_id", "item_id"]].assign(**short_values)
+    items = items[(items["backlog"] > EPS) | (items["lost"] > EPS)]
+    items = items.merge(shortfalls.drop(columns=["backlog", "lost"]), on="demand_id")
+    items = items.assign(quantity=items["backlog"] + items["lost"])[SHORTFALL_COLUMNS].reset_index(drop=True)
     return {
-        "production": production[["item_id", "site_id", "period", "regular", "overtime", "subcontract"]],
-        "purchases": purchases.reset_index(drop=True),
-        "transfers": transfers.reset_index(drop=True),
-        "inventory": inventory[["item_id", "site_id", "period", "kind", "quantity", "below_safety_stock"]],
-        "service": service[["item_id", "region_id", "period", "demand", "served", "backlog", "lost"]],
-        "capacity": capacity,
-        "headcount": headcount[["resource_id", "site_id", "period", "headcount", "hires", "layoffs"]],
-        "service_level": service_level,
-        "make_level": make.merge(sub, on=["product", "site", "t"], how="outer").fillna(0.0),
+        "production": production,
+        "purchases": frames["purchases"],
+        "transfers": transfers,
+        "inventory": inventory,
+        "service": service,
+        "capacity": frames["capacity"],
+        "headcount": frames["headcount"],
+        "shortfalls": items,
     }

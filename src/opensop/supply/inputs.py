@@ -35,7 +35,8 @@ class ModelInputs:
 
     periods: pd.DatetimeIndex
     level: PlanningLevel
-    demand: pd.DataFrame  # product, region, site, t, quantity, price, backlog_cost, lost_penalty, window
+    # sorted by product, region, site, t (a full lattice of months); demand_id numbers the rows
+    demand: pd.DataFrame  # product, region, site, t, demand_id, quantity, price, backlog_cost, lost_penalty, window
     backorders: pd.DataFrame  # product, region, site, quantity
     make: pd.DataFrame  # product, site, unit_cost, subcontract_cost, subcontract_capacity
     stock: pd.DataFrame  # product, site, on_hand, holding, max_stock, safety_stock, ss_penalty, end_target
@@ -50,7 +51,9 @@ class ModelInputs:
     lanes: pd.DataFrame  # lane, from_site, to_site, cost, lead_time
     storage: pd.DataFrame  # site, capacity
     supply_weights: pd.DataFrame  # item_id, product, weight
-    service_weights: pd.DataFrame  # item_id, product, region, site, t, weight
+    # one row per item-level demand row, in item, region, site, t order
+    service_weights: pd.DataFrame  # item_id, region, site, t, demand_id (of the planning-level row), weight
+    served_from_several_sites: bool = False  # some item-region's demand is allocated to more than one site
     warnings: tuple[str, ...] = ()
 
 
@@ -114,6 +117,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
     lattice["t"] = _t(periods, lattice["period"])
     demand_frame = lattice.rename(columns={"item_id": "product", "region_id": "region", "site_id": "site"})
     demand_frame = demand_frame.drop(columns="period")
+    demand_frame.insert(4, "demand_id", np.arange(len(demand_frame)))
 
     made = make_pairs(data)
     make = made.merge(unit_costs(data, made), on=["item_id", "site_id"])
@@ -200,9 +204,8 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
 
     item_ids = pd.Series(sorted(items), dtype=object)
     supply_weights = pd.DataFrame({"item_id": item_ids, "product": item_ids, "weight": 1.0})
-    service_weights = demand_frame[["product", "region", "site", "t"]].assign(
-        item_id=demand_frame["product"], weight=1.0
-    )
+    service_weights = demand_frame[["product", "region", "site", "t", "demand_id"]].rename(columns={"product": "item_id"})
+    service_weights["weight"] = 1.0
     rename = {"item_id": "product", "site_id": "site"}
     return ModelInputs(
         periods=periods,
@@ -223,6 +226,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
         storage=storage,
         supply_weights=supply_weights,
         service_weights=service_weights,
+        served_from_several_sites=bool(series.duplicated(["item_id", "region_id"]).any()),
         warnings=tuple(warnings),
     )
 
@@ -293,12 +297,16 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
         end_target=("end_target", "sum"),
     )
 
-    lattice = inputs.demand.rename(columns={"product": "item_id"}).merge(weights[["item_id", "product"]], on="item_id")
+    lattice = inputs.demand.rename(columns={"product": "item_id"}).drop(columns="demand_id")
+    lattice = lattice.merge(weights[["item_id", "product"]], on="item_id")
     keys = ["product", "region", "site"]
-    d_f = lattice.groupby([*keys, "t"])["quantity"].transform("sum")
+    # family rows numbered in sorted key order: the planning-level demand is sorted as ModelInputs requires
+    lattice["demand_id"] = lattice.groupby([*keys, "t"]).ngroup()
+    family_month = lattice.groupby("demand_id")
+    d_f = family_month["quantity"].transform("sum")
+    n_f = family_month["quantity"].transform("size")
     h_i = lattice.groupby(["item_id", "region", "site"])["quantity"].transform("sum")
     h_f = lattice.groupby(keys)["quantity"].transform("sum")
-    n_f = lattice.groupby([*keys, "t"])["quantity"].transform("size")
     lattice["weight"] = np.where(
         d_f > 0,
         lattice["quantity"] / d_f.where(d_f > 0, 1.0),
@@ -306,13 +314,22 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
     )
     for column in ("price", "backlog_cost", "lost_penalty"):
         lattice[f"_{column}"] = lattice[column] * lattice["weight"]
-    demand = lattice.groupby([*keys, "t"], as_index=False).agg(
-        quantity=("quantity", "sum"),
-        price=("_price", "sum"),
-        backlog_cost=("_backlog_cost", "sum"),
-        lost_penalty=("_lost_penalty", "sum"),
-        window=("window", "min"),
+    demand = (
+        lattice.groupby("demand_id")
+        .agg(
+            product=("product", "first"),
+            region=("region", "first"),
+            site=("site", "first"),
+            t=("t", "first"),
+            quantity=("quantity", "sum"),
+            price=("_price", "sum"),
+            backlog_cost=("_backlog_cost", "sum"),
+            lost_penalty=("_lost_penalty", "sum"),
+            window=("window", "min"),
+        )
+        .reset_index()
     )
+    demand.insert(4, "demand_id", demand.pop("demand_id"))
     to_family = weights[["item_id", "product"]]
 
     def summed(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -330,7 +347,7 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
         usage=_weighted(inputs.usage, weights, ["product", "site", "resource"], ["usage"]),
         bom=_weighted(inputs.bom, weights, ["product", "component"], ["quantity_per"]),
         supply_weights=weights,
-        service_weights=lattice[["item_id", "product", "region", "site", "t", "weight"]],
+        service_weights=lattice[["item_id", "region", "site", "t", "demand_id", "weight"]],
     )
 
 

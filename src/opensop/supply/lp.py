@@ -233,10 +233,3 @@ def _conflicts(highs: highspy.Highs, program: LinearProgram, limit: int = 20) ->
     rows = [program.row_name(int(r)) for r in list(iis.row_index_)[:limit]]
     cols = [program.col_name(int(c)) for c in list(iis.col_index_)[:limit]]
     return tuple(rows + cols)
-
-
-def shifted(variables: pd.DataFrame, column: str, by: int | pd.Series) -> pd.DataFrame:
-    """The block with `column` moved forward by `by` (e.g. t -> t+1: the previous period seen from each row)."""
-    out = variables.copy()
-    out[column] = out[column] + by
-    return out

@@ -16,7 +16,7 @@ import pandas as pd
 
 from opensop.config import Objective, SupplyConfig
 from opensop.supply.inputs import ModelInputs
-from opensop.supply.lp import INF, LinearProgram, shifted
+from opensop.supply.lp import INF, LinearProgram
 
 
 def link(
@@ -30,6 +30,21 @@ def link(
     merged = rows[[*on, "pos"]].merge(right, on=on, how="inner")
     values = coefficient * (merged[column].to_numpy(dtype=float) if column else np.ones(len(merged)))
     return merged["pos"].to_numpy(), merged["var"].to_numpy(), values
+
+
+def stock_terms(rows: pd.DataFrame, stock: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """+stock_t - stock_t-1 for rows declared on the same key lattice, in the same order, as the `stock` variables.
+
+    Both are series-major and month-minor with every month present (`_periods`, or the sorted demand lattice),
+    so the term is positional: row i meets variable i, and variable i - 1 when t > 0. No join needed.
+    """
+    t = rows["t"].to_numpy()
+    var = stock["var"].to_numpy()
+    if len(var) != len(t) or not np.array_equal(stock["t"].to_numpy(), t):
+        raise ValueError("stock_terms: rows and stock variables are not on the same month lattice")
+    pos = np.arange(len(t))
+    carried = pos[t > 0]
+    return [(pos, var, np.ones(len(pos))), (carried, var[carried - 1], -np.ones(len(carried)))]
 
 
 def _rows(keys: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +120,7 @@ def define_transfer_variables(lp: LinearProgram, inputs: ModelInputs) -> None:
 def define_service_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfig) -> None:
     """ship, back, lost per p x r x s x t; back_t <= sum_{k=t-W+1..t} d_k (+ opening backorders while t < W)."""
     horizon = len(inputs.periods)
-    demand = inputs.demand.sort_values(["product", "region", "site", "t"]).reset_index(drop=True)
+    demand = inputs.demand  # sorted by product, region, site, t: extract reads ship, backlog and lost by position
     keys = ["product", "region", "site"]
     margin = config.objective is Objective.MAX_MARGIN
     ship_cost = -demand["price"].to_numpy() if margin else 0.0
@@ -158,8 +173,7 @@ def define_inventory_balance(lp: LinearProgram, inputs: ModelInputs) -> None:
     depart = tr.assign(site=tr["from_site"])
     on = ["product", "site", "t"]
     terms = [
-        link(rows, v["inventory"], on, 1.0),
-        link(rows, shifted(v["inventory"], "t", 1), on, -1.0),
+        *stock_terms(rows, v["inventory"]),
         link(rows, v["make"], on, -1.0),
         link(rows, v["subcontract"], on, -1.0),
         link(rows, arrive, on, -1.0),
@@ -167,7 +181,7 @@ def define_inventory_balance(lp: LinearProgram, inputs: ModelInputs) -> None:
         link(rows, v["ship"], on, 1.0),
     ]
     rhs = rows[on].merge(inputs.receipts, on=on, how="left")["quantity"].fillna(0.0).to_numpy()
-    opening = rows[["product", "site"]].merge(inputs.stock, on=["product", "site"], how="left")["on_hand"].to_numpy()
+    opening = np.repeat(inputs.stock["on_hand"].to_numpy(dtype=float), len(inputs.periods))
     rhs = rhs + np.where(rows["t"].to_numpy() == 0, opening, 0.0)
     lp.add_constraints("inventory_balance", rows.drop(columns="pos"), terms, lower=rhs, upper=rhs)
 
@@ -176,15 +190,16 @@ def define_backlog_balance(lp: LinearProgram, inputs: ModelInputs) -> None:
     """back_prst - back_prs,t-1 + ship_prst + lost_prst = d_prst + backorders_prs [t = 0]."""
     v = lp.variables
     keys = ["product", "region", "site", "t"]
-    rows = _rows(v["ship"][keys])
-    demand = rows[keys].merge(inputs.demand[[*keys, "quantity"]], on=keys, how="left")["quantity"].to_numpy()
+    rows = _rows(v["ship"][keys])  # ship, backlog and lost are declared on the rows of inputs.demand, in order
+    demand = inputs.demand["quantity"].to_numpy(dtype=float)
     opening = rows[keys[:3]].merge(inputs.backorders, on=keys[:3], how="left")["quantity"].fillna(0.0).to_numpy()
     rhs = demand + np.where(rows["t"].to_numpy() == 0, opening, 0.0)
+    pos = rows["pos"].to_numpy()
+    ones = np.ones(len(pos))
     terms = [
-        link(rows, v["backlog"], keys, 1.0),
-        link(rows, shifted(v["backlog"], "t", 1), keys, -1.0),
-        link(rows, v["ship"], keys, 1.0),
-        link(rows, v["lost"], keys, 1.0),
+        *stock_terms(rows, v["backlog"]),
+        (pos, v["ship"]["var"].to_numpy(), ones),
+        (pos, v["lost"]["var"].to_numpy(), ones),
     ]
     lp.add_constraints("backlog_balance", rows.drop(columns="pos"), terms, lower=rhs, upper=rhs)
 
@@ -215,8 +230,7 @@ def define_labour(lp: LinearProgram, inputs: ModelInputs) -> None:
     terms = [link(rows, v["overtime"], keys, 1.0), link(rows, per_worker, keys, -1.0, "max_overtime")]
     lp.add_constraints("labour_overtime", rows.drop(columns="pos"), terms, upper=0.0)
     terms = [
-        link(rows, v["headcount"], keys, 1.0),
-        link(rows, shifted(v["headcount"], "t", 1), keys, -1.0),
+        *stock_terms(rows, v["headcount"]),
         link(rows, v["hire"], keys, -1.0),
         link(rows, v["layoff"], keys, 1.0),
     ]
@@ -232,8 +246,7 @@ def define_component_balance(lp: LinearProgram, inputs: ModelInputs) -> None:
     rows = _rows(_periods(inputs.component_stock[["component", "site"]], len(inputs.periods)))
     use = v["make"].merge(inputs.bom, on="product")
     terms = [
-        link(rows, v["component_inventory"], on, 1.0),
-        link(rows, shifted(v["component_inventory"], "t", 1), on, -1.0),
+        *stock_terms(rows, v["component_inventory"]),
         link(rows, v["purchase"], on, -1.0),
         link(rows, use, on, 1.0, "quantity_per"),
     ]

@@ -16,7 +16,7 @@ from opensop.config import Objective, PlanningConfig
 from opensop.schema import PlanningData
 from opensop.supply.costs import cost_lines
 from opensop.supply.explain import shortfalls
-from opensop.supply.extract import _duals, extract
+from opensop.supply.extract import _duals, disaggregate, extract
 from opensop.supply.inputs import ModelInputs, check_demand, model_inputs
 from opensop.supply.lp import SolveResult, SolveStatus, solve
 from opensop.supply.model import build
@@ -116,7 +116,6 @@ def subset(inputs: ModelInputs, sites: list[str]) -> ModelInputs:
         suppliers=inputs.suppliers[inputs.suppliers["component"].isin(set(component_stock["component"]))],
         lanes=at(inputs.lanes, "from_site"),
         storage=at(inputs.storage),
-        service_weights=at(inputs.service_weights),
     )
 
 
@@ -217,7 +216,7 @@ def plan(
         frames = extract(part, lp, solution)
         duals = {name: _duals(lp, solution, name) for name in ("resource_capacity", "supplier_capacity", "storage")}
         frames["shortfalls"] = shortfalls(
-            part, frames.pop("service_level"), frames["capacity"], duals, frames.pop("make_level")
+            part, frames["service"], frames["capacity"], duals, frames.pop("make_level")
         )
         pieces.append(frames)
         extract_s += time.perf_counter() - started
@@ -225,7 +224,10 @@ def plan(
     result = _worst(results)
     started = time.perf_counter()
     names = ["production", "purchases", "transfers", "inventory", "service", "capacity", "headcount", "shortfalls"]
-    frames = {n: _stack([p[n] for p in pieces]) if result.is_ok and pieces else pd.DataFrame() for n in names}
+    if result.is_ok and pieces:
+        frames = disaggregate(inputs, {name: _stack([p[name] for p in pieces]) for name in pieces[0]})
+    else:
+        frames = {name: pd.DataFrame() for name in names}
     extract_s += time.perf_counter() - started
     started = time.perf_counter()
     if result.is_ok and pieces:
