@@ -12,6 +12,8 @@ items x periods. Every row is  lower <= a.x <= upper.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,6 +25,24 @@ import scipy.sparse as sp
 
 INF = highspy.kHighsInf
 IIS_FROM_LP = 2  # HiGHS `iis_strategy`: compute the IIS from the LP (the default only checks bounds and rows)
+
+
+def _construct_once_silently() -> None:
+    """HiGHS prints its licence banner on standard output when the first solver object of a process is built,
+    before any option can be set, mixing it into the CLI's output and anything piped from it. Build that first
+    object here, at import (single-threaded), with file descriptor 1 pointed at /dev/null."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_construct_once_silently()
 
 
 class SolveStatus(StrEnum):
