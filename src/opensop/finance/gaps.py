@@ -5,8 +5,10 @@ A positive revenue gap means above budget (or above the reference plan); a posit
 `favourable` says whether the gap goes the way that is better for the company: gap > 0 for lines where higher is
 better (revenue, margin), gap < 0 for lines where lower is better (costs, stock); a zero gap is not favourable.
 
-The budget (family x region x month: quantity, revenue) is compared with the plan's units served and revenue
-over the plan's months only; a family x region x month in one but not the other counts as 0 in the other.
+The budget (family x region x month: quantity, revenue) is compared with the plan's units served and revenue over
+the months both cover: a budget usually ends with the fiscal year while the plan runs 18-24 months, and a month
+without budget is not a budget of 0. Within those months, a family x region in one but not the other counts as 0
+in the other (an unbudgeted new family is all gap).
 """
 
 from __future__ import annotations
@@ -43,14 +45,15 @@ def vs_budget(plan: FinancialPlan, budget: pd.DataFrame, *, by: Sequence[str] = 
         raise ValueError(f"budget gaps are by {list(BUDGET_DIMENSIONS)} only, not {keys}")
     dims = list(BUDGET_DIMENSIONS)
     lines = plan.aggregate(dims)
-    periods = set(lines["period"].dropna())
+    target = budget[[*dims, *BUDGET_MEASURES]].astype({"family_id": str, "region_id": str})
+    target = target.assign(period=pd.to_datetime(target["period"]).astype("datetime64[ns]"))
+    periods = set(lines["period"].dropna()) & set(target["period"].dropna())
     lines = lines[lines["line"].isin(set(BUDGET_MEASURES.values())) & lines[dims].notna().all(axis=1)]
+    lines = lines[lines["period"].isin(periods)]
     actual = lines.pivot_table(index=dims, columns="line", values="value", aggfunc="sum").reset_index()
     actual = actual.reindex(columns=[*dims, *BUDGET_MEASURES.values()]).fillna(0.0)
     actual = actual.rename(columns={v: f"{k}_plan" for k, v in BUDGET_MEASURES.items()})
     actual = actual.astype({"family_id": str, "region_id": str})
-    target = budget[[*dims, *BUDGET_MEASURES]].astype({"family_id": str, "region_id": str})
-    target = target.assign(period=pd.to_datetime(target["period"]).astype("datetime64[ns]"))
     target = target[target["period"].isin(periods)].groupby(dims, as_index=False)[list(BUDGET_MEASURES)].sum()
     target = target.rename(columns={k: f"{k}_budget" for k in BUDGET_MEASURES})
     both = actual.merge(target, on=dims, how="outer").fillna(0.0)

@@ -140,6 +140,17 @@ def test_budget_gaps_sign_convention(projected: FinancialPlan) -> None:
     assert total.loc["revenue", "gap_pct"] == pytest.approx(2300.0 / 20000.0)
 
 
+def test_budget_gaps_cover_only_the_months_the_budget_covers(projected: FinancialPlan) -> None:
+    """A budget that stops before the plan's horizon (a fiscal year ending) is not a budget of 0 for the months after:
+    those plan months are left out, otherwise the total gap would count a whole month of revenue as 'above budget'."""
+    budget = tiny_data().budget
+    january = budget[pd.to_datetime(budget["period"]) == MONTHS[0]]
+    total = vs_budget(projected, january, by=()).set_index("measure")
+    assert total.loc["revenue", "plan"] == pytest.approx(8000.0)  # January only, not January + February
+    assert total.loc["revenue", "gap"] == pytest.approx(-1000.0)
+    assert vs_budget(projected, january.iloc[0:0], by=()).empty  # no budget: no gap rather than plan vs 0
+
+
 def test_gap_vs_another_plan(projected: FinancialPlan) -> None:
     lines = projected.lines
     cheaper = FinancialPlan(lines.assign(value=np.where(lines["line"] == "overtime", 0.0, lines["value"])))
