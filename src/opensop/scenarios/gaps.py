@@ -4,8 +4,8 @@
   overtime or exceeds regular + overtime.
   value_at_stake = overload hours x the constrained plan's shadow price of that resource x month (EUR a further
   hour would save; 0 where the plan found a way round).
-* budget gaps: `finance.vs_budget` by family x region over the months the budget covers (gap = plan - budget), rows with
-  |gap_pct| >= threshold.
+* budget gaps: `finance.vs_budget` by family x region over the months the budget covers (gap = plan - budget),
+  rows with |gap_pct| >= threshold.
 * decisions (decision, reason, value_at_stake EUR, owner_role, subject), largest value first:
   - per overloaded resource: add capacity or accept the shortfall (supply_planner), value = sum of capacity gaps;
   - per binding constraint of the plan's shortfalls: relieve it or accept the units late/lost (supply_planner),

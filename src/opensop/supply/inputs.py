@@ -204,7 +204,8 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
 
     item_ids = pd.Series(sorted(items), dtype=object)
     supply_weights = pd.DataFrame({"item_id": item_ids, "product": item_ids, "weight": 1.0})
-    service_weights = demand_frame[["product", "region", "site", "t", "demand_id"]].rename(columns={"product": "item_id"})
+    service_weights = demand_frame[["product", "region", "site", "t", "demand_id"]]
+    service_weights = service_weights.rename(columns={"product": "item_id"})
     service_weights["weight"] = 1.0
     rename = {"item_id": "product", "site_id": "site"}
     return ModelInputs(

@@ -11,7 +11,8 @@ import pandas as pd
 from opensop.supply.lp import LinearProgram, solve
 program = LinearProgram()
 x = program.add_variables("x", pd.DataFrame({"t": [0]}), cost=1.0)
-program.add_constraints("floor", pd.DataFrame({"t": [0]}), [(np.array([0]), x["var"].to_numpy(), np.array([1.0]))], lower=2.0)
+terms = [(np.array([0]), x["var"].to_numpy(), np.array([1.0]))]
+program.add_constraints("floor", pd.DataFrame({"t": [0]}), terms, lower=2.0)
 print(solve(program, time_limit=10.0).result.objective)
 """
 
