@@ -1,7 +1,12 @@
 """Supply LP benchmark: model size and time per stage on synthetic companies.
 
     python benchmarks/supply.py            # 200 x 2 (item), 2,000 x 3 (item and family), 10,000 x 3 (family)
+    python benchmarks/supply.py --full     # also 10,000 x 3 at item level (3.6M variables, minutes)
     python benchmarks/supply.py --smoke    # tiny sizes, a few seconds (CI)
+
+(build + extract) / solve is the issue's target (<= 0.3 at the largest size); extract includes the family -> item
+split, printed on its own as `split`. The last line compares that split (numpy take by demand row) with the naive
+way, a pandas join of the family results to the item rows on their four keys, on the same solved plan.
 
 The synthetic company: items in families of 20, each family made at one plant (4 machines + 1 labour pool),
 sold in 4 regions, 24 months of seasonal demand with 10 % error, 5 critical components per plant from two
@@ -20,7 +25,12 @@ import pandas as pd
 
 from opensop.config import PlanningConfig, PlanningLevel, SupplyConfig
 from opensop.schema import PlanningData
-from opensop.supply import plan
+from opensop.supply import plan, safety_stock
+from opensop.supply.explain import shortfalls
+from opensop.supply.extract import SERVICE_VALUES, _duals, disaggregate, extract
+from opensop.supply.inputs import check_demand, model_inputs
+from opensop.supply.lp import solve
+from opensop.supply.model import build
 
 MONTHS = 24
 FAMILY_SIZE = 20
@@ -147,12 +157,16 @@ def company(n_items: int, n_sites: int, seed: int = 7) -> tuple[PlanningData, pd
     return PlanningData.from_frames(frames), demand
 
 
+def configuration(level: PlanningLevel, *, decompose: bool = True, method: str = "choose") -> PlanningConfig:
+    supply = SupplyConfig(planning_level=level, decompose=decompose, solver_method=method, time_limit_seconds=3600.0)
+    return PlanningConfig(horizon_months=MONTHS, start_period=date(2027, 1, 1), supply=supply)
+
+
 def run(n_items: int, n_sites: int, level: PlanningLevel, *, decompose: bool = True, method: str = "choose") -> None:
     started = time.perf_counter()
     data, demand = company(n_items, n_sites)
     generated = time.perf_counter() - started
-    supply = SupplyConfig(planning_level=level, decompose=decompose, solver_method=method, time_limit_seconds=600.0)
-    config = PlanningConfig(horizon_months=MONTHS, start_period=date(2027, 1, 1), supply=supply)
+    config = configuration(level, decompose=decompose, method=method)
     started = time.perf_counter()
     result = plan(data, demand, config)
     total = time.perf_counter() - started
@@ -162,7 +176,7 @@ def run(n_items: int, n_sites: int, level: PlanningLevel, *, decompose: bool = T
         f"{n_items:>6} x {n_sites} x {MONTHS} {level.value:>6} {'split' if decompose else 'whole':>5} {method:>7}"
         f" | vars {t.variables:>8,} rows {t.constraints:>8,} groups {t.groups}"
         f" | inputs {t.inputs:5.2f}s build {t.build:5.2f}s solve {t.solve:6.2f}s extract {t.extract:5.2f}s"
-        f" report {t.report:5.2f}s"
+        f" (split {t.split:4.2f}s) report {t.report:5.2f}s"
         f" | (build+extract)/solve {ratio:5.2f} | end to end {total:6.2f}s (data gen {generated:4.1f}s)"
         f" | {result.solve.status.value}, objective {result.solve.objective:,.0f},"
         f" backlog {result.service['backlog'].sum():,.0f},"
@@ -170,14 +184,51 @@ def run(n_items: int, n_sites: int, level: PlanningLevel, *, decompose: bool = T
     )
 
 
+def split_comparison(n_items: int, n_sites: int) -> None:
+    """The family -> item split of service (demand, served, backlog, lost) by position vs by a keyed pandas join."""
+    data, demand = company(n_items, n_sites)
+    config = configuration(PlanningLevel.FAMILY, decompose=False)
+    demand = check_demand(demand)
+    inputs = model_inputs(data, demand, config, safety_stock(data, demand).astype({"item_id": str, "site_id": str}))
+    lp = build(inputs, config.supply)
+    solution = solve(lp, time_limit=config.supply.time_limit_seconds)
+    frames = extract(inputs, lp, solution)
+    duals = {name: _duals(lp, solution, name) for name in ("resource_capacity", "supplier_capacity", "storage")}
+    frames["shortfalls"] = shortfalls(inputs, frames["service"], frames["capacity"], duals, frames.pop("make_level"))
+
+    started = time.perf_counter()
+    ours = disaggregate(inputs, frames)["service"]
+    positional = time.perf_counter() - started
+
+    started = time.perf_counter()
+    keys = ["product", "region", "site", "t"]
+    rows = inputs.service_weights.merge(inputs.demand[["demand_id", "product"]], on="demand_id")
+    joined = frames["service"].drop(columns="demand_id").merge(rows.drop(columns="demand_id"), on=keys)
+    joined[SERVICE_VALUES] = joined[SERVICE_VALUES].mul(joined["weight"], axis=0)
+    naive = joined.groupby(["item_id", "region", "t"], as_index=False)[SERVICE_VALUES].sum()
+    joined_seconds = time.perf_counter() - started
+
+    same = np.allclose(ours[SERVICE_VALUES].to_numpy(), naive[SERVICE_VALUES].to_numpy(), atol=1e-9)
+    print(
+        f"{n_items:>6} x {n_sites} x {MONTHS} family item split of {len(ours):,} service rows"
+        f" | by demand row {positional:5.2f}s (whole split: production, inventory, transfers, shortfalls too)"
+        f" | naive keyed join of service alone {joined_seconds:5.2f}s"
+        f" | naive / ours {joined_seconds / positional:4.1f}x | same values: {same}"
+    )
+    if not same:
+        raise SystemExit("the positional split and the keyed join disagree")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     parser.add_argument("--methods", action="store_true", help="also compare simplex and IPM at 200 x 2")
+    parser.add_argument("--full", action="store_true", help="also 10,000 x 3 at item level (minutes)")
     args = parser.parse_args()
     if args.smoke:
         run(40, 2, PlanningLevel.ITEM)
         run(200, 2, PlanningLevel.FAMILY)
+        split_comparison(200, 2)
         return
     run(200, 2, PlanningLevel.ITEM)
     run(200, 2, PlanningLevel.ITEM, decompose=False)
@@ -187,6 +238,9 @@ def main() -> None:
     run(2000, 3, PlanningLevel.FAMILY)
     run(2000, 3, PlanningLevel.ITEM)
     run(10000, 3, PlanningLevel.FAMILY)
+    split_comparison(10000, 3)
+    if args.full:
+        run(10000, 3, PlanningLevel.ITEM)
 
 
 if __name__ == "__main__":

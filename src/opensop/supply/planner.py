@@ -28,14 +28,16 @@ MEASURE_COLUMNS = ["measure", "item_id", "site_id", "region_id", "resource_id", 
 @dataclass(frozen=True)
 class Timings:
     """Seconds per stage, summed over site groups: `inputs` (safety stock, coefficients, family aggregation),
-    `build` (LP rows and the HiGHS matrix), `solve` (HiGHS), `extract` (solution -> item frames, explanations),
-    `report` (recomputed cost lines, long measures frame); `variables` and `constraints` of all groups."""
+    `build` (LP rows and the HiGHS matrix), `solve` (HiGHS), `extract` (solution -> item frames, explanations;
+    it includes `split`, the family -> item split), `report` (recomputed cost lines, long measures frame);
+    `variables` and `constraints` of all groups."""
 
     inputs: float = 0.0
     build: float = 0.0
     solve: float = 0.0
     extract: float = 0.0
     report: float = 0.0
+    split: float = 0.0
     variables: int = 0
     constraints: int = 0
     groups: int = 0
@@ -223,9 +225,13 @@ def plan(
     started = time.perf_counter()
     names = ["production", "purchases", "transfers", "inventory", "service", "capacity", "headcount", "shortfalls"]
     if result.is_ok and pieces:
-        frames = disaggregate(inputs, {name: _stack([p[name] for p in pieces]) for name in pieces[0]})
+        stacked = {name: _stack([p[name] for p in pieces]) for name in pieces[0]}
+        split_started = time.perf_counter()
+        frames = disaggregate(inputs, stacked)
+        split_s = time.perf_counter() - split_started
     else:
         frames = {name: pd.DataFrame() for name in names}
+        split_s = 0.0
     extract_s += time.perf_counter() - started
     started = time.perf_counter()
     if result.is_ok and pieces:
@@ -236,7 +242,9 @@ def plan(
         costs = pd.DataFrame({"line": pd.Series(dtype=str), "value": pd.Series(dtype=float)})
         long = pd.DataFrame(columns=MEASURE_COLUMNS)
     report_s = time.perf_counter() - started
-    timings = Timings(inputs_seconds, build_s, result.runtime_seconds, extract_s, report_s, n_vars, n_rows, len(groups))
+    timings = Timings(
+        inputs_seconds, build_s, result.runtime_seconds, extract_s, report_s, split_s, n_vars, n_rows, len(groups)
+    )
     return SupplyPlan(
         solve=result,
         measures=long,
