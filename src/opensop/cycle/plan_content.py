@@ -1,7 +1,8 @@
 """Plan content as long frames of measures, its canonical hash, and the plan-to-plan waterfall.
 
 The hash is taken over the rows sorted by every key column, dimensions missing as "", values with `repr` (exact for
-float64), so the same content hashes the same whatever the database or the row order it was read in.
+float64; -0.0 written as 0.0, which a plan cannot tell apart and a database may not keep), so the same content
+hashes the same whatever the database or the row order it was read in.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def measure_hash(frame: pd.DataFrame) -> str:
     if frame.empty:
         return digest.hexdigest()
     keys = frame[list(DIMENSIONS)].astype(object).where(frame[list(DIMENSIONS)].notna(), "").astype(str)
-    keys["value"] = [repr(float(v)) for v in frame["value"]]
+    keys["value"] = [repr(v) for v in (frame["value"].to_numpy(dtype=float) + 0.0).tolist()]  # -0.0 + 0.0 is 0.0
     for line in sorted("\x1f".join(row) for row in keys.itertuples(index=False, name=None)):
         digest.update(line.encode())
         digest.update(b"\n")

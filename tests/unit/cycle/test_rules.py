@@ -99,6 +99,14 @@ def test_hash_ignores_row_order_and_sees_any_value_change() -> None:
     assert measure_hash(changed) != measure_hash(frame)
 
 
+def test_hash_sees_no_difference_between_zero_and_negative_zero() -> None:
+    """A solver may return -0.0 where another run (or a database round trip) gives 0.0: same plan, same hash."""
+    zero = _measures([("backlog", "GRILL", "2025-01-01", 0.0)])
+    negative = _measures([("backlog", "GRILL", "2025-01-01", -0.0)])
+    assert measure_hash(negative) == measure_hash(zero)
+    assert measure_hash(_measures([("backlog", "GRILL", "2025-01-01", -1e-300)])) != measure_hash(zero)
+
+
 def test_waterfall_deltas_by_measure_and_family_largest_first() -> None:
     base = _measures([("revenue", "GRILL", "2025-01-01", 100.0), ("revenue", "POT", "2025-01-01", 50.0)])
     compare = _measures(
