@@ -22,11 +22,18 @@ def query_audit(
     user: str | None = None,
     action: str | None = None,
     after_id: int = 0,
+    before_id: int | None = None,
+    newest_first: bool = False,
     limit: int = 200,
 ) -> list[AuditEvent]:
-    """Events in the order they happened, filtered; page with `after_id` (the last id seen)."""
+    """Events filtered, oldest first (page forward with `after_id`, the last id seen) or, for a reader who wants
+    what just happened, newest first (page back with `before_id`, the last id seen): a trail only read oldest
+    first would hide this month's events behind years of history once it outgrows a page."""
     require(actor.role, Action.VIEW_AUDIT)
-    query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
+    query = select(AuditEvent).where(AuditEvent.id > after_id)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    query = query.order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id)
     if entity is not None:
         query = query.where(AuditEvent.entity == entity)
     if entity_id is not None:

@@ -158,14 +158,15 @@ def audit(request: Request, user: str = "", action: str = "", entity: str = "") 
         user=user or None,
         action=action or None,
         entity=entity or None,
-        limit=1000,
+        newest_first=True,
+        limit=300,
     )
     cycle = current_cycle(page)
     decisions = collaboration.list_decisions(page.workspace, actor=page.user, cycle_id=cycle.id) if cycle else []
     return render(
         page,
         "audit.html",
-        events=list(reversed(events))[:300],
+        events=events,
         decisions=decisions,
         cycle=cycle,
         filters={"user": user, "action": action, "entity": entity},

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from opensop.cycle.status import PlanStatus
 from opensop.errors import InvalidTransition, NotAuthorized
 from opensop.services import plans
+from opensop.services.audit_log import query_audit
 from opensop.services.plans import ContentHashMismatch
 from opensop.services.workspace import Workspace
 from opensop.store.cycle_tables import PlanMeasure, PlanVersion
@@ -55,3 +56,16 @@ def test_publishing_supersedes_the_previous_plan_of_record(workspace: Workspace,
     assert plans.plan_of_record(workspace, actor=VIEWER).id == ids[1]
     with pytest.raises(InvalidTransition):
         plans.transition(workspace, actor=BOSS, version_id=ids[0], target=PlanStatus.PUBLISHED)
+
+
+def test_audit_reads_newest_first_and_pages_back(workspace: Workspace, cycle_id: int) -> None:
+    """Once the trail outgrows a page, the newest events must still be one call away."""
+    for scale in (1.0, 2.0, 3.0):
+        plans.create_version(workspace, actor=PLANNER, cycle_id=cycle_id, measures=measures(scale))
+    oldest = query_audit(workspace, actor=BOSS, limit=1000)
+    assert [e.id for e in oldest] == sorted(e.id for e in oldest)
+    assert len(oldest) >= 4
+    newest = query_audit(workspace, actor=BOSS, newest_first=True, limit=2)
+    assert [e.id for e in newest] == [oldest[-1].id, oldest[-2].id]
+    earlier = query_audit(workspace, actor=BOSS, newest_first=True, before_id=newest[-1].id, limit=2)
+    assert [e.id for e in earlier] == [oldest[-3].id, oldest[-4].id]

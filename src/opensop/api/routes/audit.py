@@ -24,8 +24,11 @@ def list_audit_events(
     actor: Filter = None,
     action: Filter = None,
     after_id: Annotated[int, Query(ge=0, le=2**31 - 2)] = 0,
+    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    newest_first: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AuditEventRead]:
+    """Oldest first, paged with `after_id`; or `newest_first=true`, paged back with `before_id`."""
     events = query_audit(
         workspace,
         actor=user,
@@ -34,6 +37,8 @@ def list_audit_events(
         user=actor,
         action=action,
         after_id=after_id,
+        before_id=before_id,
+        newest_first=newest_first,
         limit=limit,
     )
     return [AuditEventRead.model_validate(event) for event in events]
