@@ -104,10 +104,16 @@ class SupplyConfig:
 
 @dataclass(frozen=True)
 class PlanningConfig:
-    """How a plan is made. `start_period` None means the month after the last month of history."""
+    """How a plan is made. `start_period` None means the month after the last month of history.
+
+    `frozen_months` (the frozen horizon, time fence): the first months the supply plan may no longer change. In
+    them only firm orders arrive (the ERP's released production, purchase and transfer orders, imported as
+    `open_supply`); the plan makes, buys and subcontracts nothing new. 0 by default, because a frozen month
+    without its firm orders imported would plan nothing at all: set it once the open orders come from the ERP.
+    """
 
     horizon_months: int = 18
-    frozen_months: int = 1
+    frozen_months: int = 0
     start_period: date | None = None
     reconciliation: ReconciliationMethod = ReconciliationMethod.MIN_TRACE
     forecast: ForecastConfig = field(default_factory=ForecastConfig)

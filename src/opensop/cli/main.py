@@ -62,13 +62,14 @@ def run() -> None:
     except typer.Abort:
         errors.print("Aborted.")
         sys.exit(1)
-    except Exception as error:
-        import click  # noqa: PLC0415
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+    except typer.TyperException as error:
+        # usage mistakes (unknown option, value out of range): Typer's own click exceptions, which a plain
+        # `click.ClickException` check does not catch since Typer vendors click; they know how to show themselves
+        show = getattr(error, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(int(getattr(error, "exit_code", 2)))
 
 
 if __name__ == "__main__":

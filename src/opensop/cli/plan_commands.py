@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from opensop.cli.console import console, print_counts, print_quality_summary
 from opensop.cli.progress import counted, stages
 from opensop.cli.state import STATE
 from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_supply_summary
-from opensop.config import PlanningConfig
+from opensop.config import PlanningConfig, PlanningLevel
 from opensop.demand.standalone import forecast_file
 from opensop.demo import generate_demo
 from opensop.errors import SourceError
@@ -90,7 +91,10 @@ def forecast(
         console.print(f"{len(warnings)} series warning(s), e.g.: {warnings.iloc[0]['message']}")
 
 
-def run_job(until: StepName = StepName.KPI) -> CycleResult:
+DEFAULTS = PlanningConfig()
+
+
+def run_job(until: StepName = StepName.KPI, config: PlanningConfig | None = None) -> CycleResult:
     """The monthly job on the workspace's latest load, with progress per step."""
     workspace = open_workspace(STATE.settings)
     try:
@@ -99,15 +103,30 @@ def run_job(until: StepName = StepName.KPI) -> CycleResult:
         workspace.dispose()
     with counted("Planning") as progress:
         return run_pipeline(
-            data, PlanningConfig(), until=until, progress=lambda step, done, total: progress(done, total)
+            data, config or PlanningConfig(), until=until, progress=lambda step, done, total: progress(done, total)
         )
 
 
 def plan(
     until: Annotated[StepName, typer.Option(help="Stop after this step.")] = StepName.KPI,
+    horizon: Annotated[int, typer.Option(min=3, max=24, help="Months planned.")] = DEFAULTS.horizon_months,
+    frozen_months: Annotated[
+        int, typer.Option(min=0, max=24, help="Frozen horizon: first months receiving only firm (open) orders.")
+    ] = DEFAULTS.frozen_months,
+    level: Annotated[
+        PlanningLevel, typer.Option(help="Supply plan by item, or by family (split back to items).")
+    ] = DEFAULTS.supply.planning_level,
 ) -> None:
     """Run the monthly job on the latest data: forecast, reconciliation, consensus, supply plan, finance, KPIs."""
-    result = run_job(until)
+    if frozen_months >= horizon:
+        raise typer.BadParameter(f"the frozen horizon ({frozen_months}) must be shorter than the horizon ({horizon})")
+    config = replace(
+        DEFAULTS,
+        horizon_months=horizon,
+        frozen_months=frozen_months,
+        supply=replace(DEFAULTS.supply, planning_level=level),
+    )
+    result = run_job(until, config)
     print_demand_summary(result)
     print_supply_summary(result)
     print_finance_summary(result)

@@ -7,8 +7,9 @@ binds in month t or earlier (earlier months could have built ahead). Candidates,
 * supplier u of component c:     shadow_price_uct' x quantity_per_pc
 * storage at s:                  shadow_price_st'
 
-The binding constraint is the candidate of highest value; none at all means the limit is economic: supplying the
-unit would cost more than the shortfall's penalty. The relief is the cheapest option still open, with its
+The binding constraint is the candidate of highest value; none at all in a frozen month means the frozen horizon
+(only firm orders arrive), and elsewhere that the limit is economic: supplying the unit would cost more than the
+shortfall's penalty. The relief is the cheapest option still open, with its
 cost per unit: overtime left on the binding resource in a month up to t (overtime_cost x usage), building
 earlier in a month with spare regular capacity on the binding resource (holding cost x months held), a transfer
 on a lane into s (lane cost), or subcontracting (subcontract cost). With none open, the relief is to add the
@@ -96,6 +97,11 @@ def shortfalls(
 
     relief = _reliefs(inputs, cases, capacity, make, causes)
     out = short.merge(causes, on=cause_keys, how="left").merge(relief, on=cause_keys, how="left")
+    if inputs.frozen_months:
+        until = inputs.periods[inputs.frozen_months - 1].strftime("%Y-%m")
+        frozen = out["binding"].isna() & (out["t"] < inputs.frozen_months)
+        out.loc[frozen, "binding"] = f"frozen horizon: only firm orders arrive until {until}"
+        out.loc[frozen, "relief"] = "expedite or enlarge a firm order (an ERP decision, outside this plan)"
     out["binding"] = out["binding"].fillna("cost: supplying it costs more than the shortfall penalty")
     out["shadow_price"] = out["shadow_price"].astype(float).fillna(0.0)
     periods = pd.Series(inputs.periods)

@@ -54,6 +54,7 @@ class ModelInputs:
     # one row per item-level demand row, in item, region, site, t order
     service_weights: pd.DataFrame  # item_id, region, site, t, demand_id (of the planning-level row), weight
     served_from_several_sites: bool = False  # some item-region's demand is allocated to more than one site
+    frozen_months: int = 0  # months 0..frozen-1 receive only firm orders (open supply): no new make, buy, subcontract
     warnings: tuple[str, ...] = ()
 
 
@@ -211,6 +212,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
     return ModelInputs(
         periods=periods,
         level=PlanningLevel.ITEM,
+        frozen_months=min(max(config.frozen_months, 0), len(periods)),
         demand=demand_frame,
         backorders=backorders[["product", "region", "site", "quantity"]],
         make=make.rename(columns=rename)[["product", "site", "unit_cost", "subcontract_cost", "subcontract_capacity"]],

@@ -65,16 +65,23 @@ def define_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfi
     0 <= back_prst <= sum of the last W months' demand (W = max_backlog_months; 0 when backlog is off or in the
     last month if it must be cleared), 0 <= ot_kt <= overtime capacity (machines), min <= hc_kt <= max (labour),
     hire, fire >= 0, buy_ucst >= 0 for receipt months t >= lead time, cinv_cst >= 0.
+    Frozen horizon: x, sub and buy are 0 in the months t < F, where only firm orders (open supply) arrive.
     """
     horizon = len(inputs.periods)
     make = _periods(inputs.make[["product", "site", "unit_cost"]], horizon)
-    lp.add_variables("make", make[["product", "site", "t"]], cost=make["unit_cost"].to_numpy())
+    open_to_plan = (make["t"] >= inputs.frozen_months).to_numpy()
+    lp.add_variables(
+        "make",
+        make[["product", "site", "t"]],
+        upper=np.where(open_to_plan, INF, 0.0),
+        cost=make["unit_cost"].to_numpy(),
+    )
     sub = inputs.make[inputs.make["subcontract_cost"].notna()]
     sub = _periods(sub, horizon)
     lp.add_variables(
         "subcontract",
         sub[["product", "site", "t"]],
-        upper=sub["subcontract_capacity"].to_numpy(),
+        upper=np.where(sub["t"] >= inputs.frozen_months, sub["subcontract_capacity"].to_numpy(), 0.0),
         cost=sub["subcontract_cost"].to_numpy(),
     )
     stock = _periods(inputs.stock, horizon)
@@ -102,7 +109,12 @@ def define_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfi
     buy = inputs.suppliers.merge(inputs.component_stock[["component", "site"]], on="component")
     buy = _periods(buy, horizon)
     buy = buy[buy["t"] >= buy["lead_time"]]
-    lp.add_variables("purchase", buy[["supplier", "component", "site", "t"]], cost=buy["unit_cost"].to_numpy())
+    lp.add_variables(
+        "purchase",
+        buy[["supplier", "component", "site", "t"]],
+        upper=np.where(buy["t"] >= inputs.frozen_months, INF, 0.0),
+        cost=buy["unit_cost"].to_numpy(),
+    )
     cstock = _periods(inputs.component_stock, horizon)
     lp.add_variables("component_inventory", cstock[["component", "site", "t"]], cost=cstock["holding"].to_numpy())
 

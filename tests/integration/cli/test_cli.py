@@ -89,3 +89,27 @@ def test_scenario_create_and_compare_writes_csv_and_excel(tmp_path: Path) -> Non
     assert "Export +50 %" in ranking
     assert "Base" in ranking
     assert (tmp_path / "c.xlsx").stat().st_size > 0
+
+
+def test_usage_mistakes_exit_2_with_a_message_and_no_traceback(tmp_path: Path) -> None:
+    for args, message in (
+        (("plan", "--bogus"), "No such option: --bogus"),
+        (("plan", "--horizon", "2"), "greater than or equal to 3"),
+    ):
+        done = opensop(*args, workspace=tmp_path / "ws")
+        assert done.returncode == 2, args
+        assert message in done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_plan_with_a_frozen_month_makes_nothing_new_in_it(tmp_path: Path) -> None:
+    """`opensop plan --frozen-months 1`: tiny's firm orders do not cover its first month, and the summary says why."""
+    workspace = tmp_path / "ws"
+    assert opensop("init", workspace=workspace).returncode == 0
+    assert opensop("import", str(TINY), workspace=workspace).returncode == 0
+    refused = opensop("plan", "--horizon", "3", "--frozen-months", "3", workspace=workspace)
+    assert refused.returncode == 2
+    assert "frozen horizon (3) must be shorter" in refused.stdout + refused.stderr
+    done = opensop("plan", "--horizon", "6", "--frozen-months", "1", "--until", "supply", workspace=workspace)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "frozen horizon: only firm orders arrive until 2024-11" in done.stdout

@@ -47,3 +47,22 @@ def test_case_optimum_matches_hand_computation(name: str) -> None:
             assert got.iloc[0] == check["value"], check
         else:
             assert float(got.iloc[0]) == pytest.approx(check["value"], abs=1e-6), check
+
+
+def test_a_shortfall_in_the_frozen_horizon_is_explained_by_it() -> None:
+    """January demand 100 against a firm order of 90 and nothing else allowed: 10 short, because January is frozen."""
+    data, demand, config, _ = load_case("supply_frozen_horizon")
+    demand.loc[demand["period"] == "2025-01-01", "quantity"] = 100.0
+    result = plan(data, demand, config)
+    january = result.shortfalls[result.shortfalls["period"] == pd.Timestamp("2025-01-01")]
+    assert float(january["quantity"].sum()) == pytest.approx(10.0)
+    assert january["binding"].str.startswith("frozen horizon").all()
+    assert float(result.production.loc[result.production["period"] == "2025-01-01", "regular"].sum()) == 0.0
+
+
+def test_unfreezing_january_builds_ahead_instead_of_overtime() -> None:
+    """The contrast in the case's README: without the frozen month, 30 units built in January, objective 11,580."""
+    data, demand, config, _ = load_case("supply_frozen_horizon")
+    result = plan(data, demand, PlanningConfig.from_dict({**config.to_dict(), "frozen_months": 0}))
+    assert result.solve.objective == pytest.approx(11580.0)
+    assert float(result.production.loc[result.production["period"] == "2025-01-01", "regular"].sum()) == 30.0
