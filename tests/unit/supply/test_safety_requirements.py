@@ -92,6 +92,31 @@ def test_rough_cut_capacity_overtime_and_overload() -> None:
     assert load["utilisation"].tolist() == pytest.approx([0.9, 1.1, 1.5])
 
 
+def test_a_warehouse_requirement_loads_the_plant_that_supplies_it() -> None:
+    """Demand served from warehouse W (which makes nothing) reaches plant P's machine, one lane lead time earlier.
+
+    W needs 30, 40, 50 (no stock): P must ship them in months t - 1, so P's dependent requirement is 30 + 40 in
+    January (January's 30 is already late: it lands in the first month) and 50 in February; P's own demand is 10 a
+    month. RCCP on M: 80, 60, 10 hours. Before the warehouse push, M saw only P's own 10 hours a month.
+    """
+    data = one_plant(
+        sites={"site_id": ["P", "W"], "kind": ["plant", "warehouse"]},
+        lanes={"from_site": ["P"], "to_site": ["W"], "cost_per_unit": [1.0], "lead_time_months": [1]},
+        sourcing={"item_id": ["A", "A"], "region_id": ["R", "S"], "site_id": ["P", "W"], "share": [1.0, 1.0]},
+        regions={"region_id": ["R", "S"]},
+    )
+    demand = pd.concat([demand_of(10.0, 10.0, 10.0), demand_of(30.0, 40.0, 50.0, region="S")], ignore_index=True)
+    config = config_for(3)
+    safety = pd.DataFrame({"item_id": ["A", "A"], "site_id": ["P", "W"], "safety_stock": [0.0, 0.0]})
+    table = requirements(data, demand, config, safety_stock=safety)
+    plant = table[table["site_id"] == "P"]
+    assert plant["dependent"].tolist() == pytest.approx([70.0, 50.0, 0.0])
+    assert plant["net"].tolist() == pytest.approx([80.0, 60.0, 10.0])
+    assert table.loc[table["site_id"] == "W", "net"].tolist() == pytest.approx([30.0, 40.0, 50.0])
+    load = rough_cut_capacity(data, table, config)
+    assert load["load"].tolist() == pytest.approx([80.0, 60.0, 10.0])
+
+
 def test_calendar_override_and_labour_capacity() -> None:
     # August shutdown halves M; labour pool: 10 workers x 150 h = 1500 h regular, 10 x 10 h overtime
     data = one_plant(
