@@ -200,6 +200,32 @@ STEPS: tuple[Step, ...] = (
 )
 
 
+def run_steps(
+    result: CycleResult,
+    *,
+    after: StepName | None = None,
+    until: StepName = StepName.KPI,
+    progress: Progress | None = None,
+) -> CycleResult:
+    """Run the steps that follow `after` (all of them when None) up to and including `until`.
+
+    This is how a service re-plans from a part it kept: the consensus, supply and finance of a new set of overrides
+    start from a stored statistical forecast (`restore_forecast`) instead of forecasting again.
+    """
+    report = progress or (lambda _step, _done, _total: None)
+    names = [step.name for step in STEPS]
+    first = 0 if after is None else names.index(after) + 1
+    if names.index(until) < first:
+        raise ValueError(f"cannot run up to {until} after {after}")
+    for step in STEPS[first:]:
+        report(step.name, 0, 1)
+        result = step.run(result, report)
+        report(step.name, 1, 1)
+        if step.name == until:
+            break
+    return result
+
+
 def run_pipeline(
     data: PlanningData,
     config: PlanningConfig,
@@ -209,12 +235,17 @@ def run_pipeline(
     progress: Progress | None = None,
 ) -> CycleResult:
     """Run the steps in order up to and including `until`."""
-    report = progress or (lambda _step, _done, _total: None)
     result = CycleResult(data, config, overrides if overrides is not None else pd.DataFrame(columns=OVERRIDE_COLUMNS))
-    for step in STEPS:
-        report(step.name, 0, 1)
-        result = step.run(result, report)
-        report(step.name, 1, 1)
-        if step.name == until:
-            break
-    return result
+    return run_steps(result, until=until, progress=progress)
+
+
+def restore_forecast(cells: pd.DataFrame) -> DemandForecast:
+    """A kept statistical forecast as the steps after reconciliation read it.
+
+    `cells` (item_id, region_id, period, forecast, lo_95, hi_95) holds the coherent forecast — the one the consensus
+    step starts from — with the item intervals the supply step takes its safety stocks from. Model selection and
+    cleansed history are not needed after reconciliation and stay empty. Resume with
+    `run_steps(CycleResult(..., forecast=restore_forecast(cells)), after=StepName.RECONCILE)`.
+    """
+    empty = pd.DataFrame()
+    return DemandForecast(forecast=cells, selection=empty, history=empty, warnings=empty)

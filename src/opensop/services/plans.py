@@ -145,9 +145,19 @@ def create_version(
 
 
 def replace_measures(
-    workspace: Workspace, *, actor: Principal, version_id: int, measures: pd.DataFrame, reason: str = ""
+    workspace: Workspace,
+    *,
+    actor: Principal,
+    version_id: int,
+    measures: pd.DataFrame,
+    reason: str = "",
+    run_id: int | None = None,
 ) -> PlanVersion:
-    """Swap a draft's whole content; anything but a draft raises InvalidTransition."""
+    """Swap a draft's whole content; anything but a draft raises InvalidTransition.
+
+    `run_id` names the run that computed the new content; content written without one (an upload, an API call)
+    unlinks the version from its previous run, whose explanations and kept forecast no longer describe it.
+    """
     require(actor.role, Action.EDIT_PLAN)
     with transaction(workspace.sessions) as session:
         version = _version(session, version_id)
@@ -158,6 +168,7 @@ def replace_measures(
         plan_rows.insert_measures(session, version.id, frame)
         version.content_hash = measure_hash(frame)
         version.row_count = len(frame)
+        version.run_id = run_id
         repositories.record_audit(
             session,
             actor=actor.username,
@@ -165,7 +176,7 @@ def replace_measures(
             entity="plan_version",
             entity_id=str(version.id),
             old_value=old,
-            new_value=_summary(version),
+            new_value={**_summary(version), "run_id": run_id},
             reason=reason,
         )
         return version

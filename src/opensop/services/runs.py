@@ -85,10 +85,22 @@ def _mark_dead(session: Session, run: Run, *, now: datetime) -> None:
 
 
 def submit_run(workspace: Workspace, *, actor: Principal, step: str, params: dict[str, Any]) -> Run:
+    """Queue a run (audited). The step's `check` refuses bad parameters now; with `coalesce`, an identical run still
+    waiting in the queue is returned instead of queueing the same work twice."""
     if step not in STEPS:
         raise NotFoundError(f"there is no step named {step!r}", hint=f"known steps: {', '.join(sorted(STEPS))}")
-    require(actor.role, STEPS[step].action)
+    spec = STEPS[step]
+    require(actor.role, spec.action)
+    if spec.check is not None:
+        params = spec.check(workspace, actor, params)
     with transaction(workspace.sessions) as session:
+        if spec.coalesce:
+            waiting = session.scalars(
+                select(Run).where(Run.step == step, Run.status == RunStatus.QUEUED.value).order_by(Run.id)
+            ).all()
+            same = [run for run in waiting if run.params == params and run.requested_by == actor.username]
+            if same:
+                return same[0]
         run = Run(
             step=step,
             params=params,
@@ -129,6 +141,34 @@ def list_runs(workspace: Workspace, *, actor: Principal, limit: int = 100) -> li
     require(actor.role, Action.VIEW)
     with transaction(workspace.sessions) as session:
         return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(max(1, min(limit, 1000)))))
+
+
+def recent_runs(
+    workspace: Workspace, *, actor: Principal, step: str, match: dict[str, Any], limit: int = 200
+) -> list[Run]:
+    """The latest runs of `step` (newest first, among its last `limit`) whose parameters include `match`.
+
+    Parameters are JSON, which SQLite and PostgreSQL query differently; a step's recent runs are few, so they are
+    filtered here. A run whose worker died is failed first, as in `get_run`.
+    """
+    require(actor.role, Action.VIEW)
+    now, host = datetime.now(UTC), socket.gethostname()
+    with transaction(workspace.sessions) as session:
+        found = session.scalars(select(Run).where(Run.step == step).order_by(Run.id.desc()).limit(limit)).all()
+        chosen = [run for run in found if all(run.params.get(key) == value for key, value in match.items())]
+        for run in chosen:
+            if worker_dead(run, now=now, host=host):
+                _mark_dead(session, run, now=now)
+        return chosen
+
+
+def failure_message(run: Run) -> str:
+    """What a page shows of a failed run: the message of a refused run as written, only the last line of a bug's
+    traceback (the whole traceback stays on the run for the administrator)."""
+    lines = [line for line in run.error.strip().splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("Traceback"):
+        return f"the run stopped on an unexpected error ({lines[-1].strip()}); the details are in run {run.id}"
+    return run.error.strip()
 
 
 # ---- the worker's side: infrastructure, acting as the requester recorded on the run ----

@@ -5,6 +5,10 @@ returning a small JSON-able summary. A step that produces a plan writes it with 
 transaction), so a worker killed mid-run leaves nothing half-written. Plugging in an engine is one line in STEPS:
 
     "forecast": StepSpec(run_forecast, "statistical forecast and consensus draft"),
+
+A step may also `check` its parameters when the run is queued (a bad request is refused at once, not minutes later
+in the worker) and ask for `coalesce`: queueing a run identical to one still waiting returns the waiting one, which
+will read the latest data anyway when it starts.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from opensop.cycle.permissions import Action
 from opensop.errors import NotFoundError
 from opensop.ingest import content_hash, validate_source, write_csv_folder
+from opensop.services import plan_runs
 from opensop.services.auth import Principal
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
@@ -36,6 +41,8 @@ class StepContext:
 
 
 StepFunction = Callable[[StepContext], dict[str, Any]]
+ParamsCheck = Callable[[Workspace, Principal, dict[str, Any]], dict[str, Any]]
+"""check(workspace, actor, params) -> the params to store, or raises the OpenSOPError the requester must see."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ class StepSpec:
     function: StepFunction
     description: str
     action: Action = Action.RUN_STEP
+    check: ParamsCheck | None = None
+    coalesce: bool = False
 
 
 def validate_dataset(context: StepContext) -> dict[str, Any]:
@@ -75,8 +84,26 @@ def validate_dataset(context: StepContext) -> dict[str, Any]:
     }
 
 
+def plan(context: StepContext) -> dict[str, Any]:
+    """The monthly job on a cycle's data, written as a draft plan version (see `opensop.services.plan_runs`)."""
+    return plan_runs.run_plan(
+        context.workspace,
+        actor=context.actor,
+        request=plan_runs.PlanRequest.from_params(context.params),
+        run_id=context.run_id,
+        progress=context.progress,
+    )
+
+
 STEPS: dict[str, StepSpec] = {
     "validate_dataset": StepSpec(validate_dataset, "re-validate a stored dataset load"),
+    plan_runs.PLAN_STEP: StepSpec(
+        plan,
+        "forecast, consensus, supply plan, finance and KPIs, stored as a draft plan version",
+        action=Action.EDIT_PLAN,
+        check=plan_runs.check_params,
+        coalesce=True,
+    ),
 }
 
 

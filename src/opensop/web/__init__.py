@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from opensop.config import Settings
 from opensop.services.workspace import Workspace, open_workspace
-from opensop.web import routes_cycle, routes_demand, routes_exec, routes_plan
+from opensop.web import routes_cycle, routes_demand, routes_exec, routes_plan, routes_runs
 from opensop.web.core import PREFIX
 
 STATIC = resources.files("opensop.web") / "static"
@@ -31,7 +31,7 @@ def mount(app: FastAPI, settings: Settings, *, workspace: Workspace | None = Non
     """Add the web pages to `app`; uses `app.state.workspace` when the API set it, else opens `settings`'."""
     if getattr(app.state, "workspace", None) is None:
         app.state.workspace = workspace or open_workspace(settings)
-    for module in (routes_cycle, routes_demand, routes_plan, routes_exec):
+    for module in (routes_cycle, routes_demand, routes_plan, routes_exec, routes_runs):
         app.include_router(module.router)
     static_files = {path.name: Path(str(path)) for path in STATIC.iterdir() if path.is_file()}
 

@@ -1,7 +1,8 @@
-"""Where the pages find their plan: the current cycle, its working version, the dataset and the grids.
+"""Where the pages find their plan: the current cycle, its working version, the dataset, the grids and the runs.
 
-All reads go through the services (cycles, plans, overrides, imports); the dataset of a load is cached in-process
-because loads are immutable (a new import is a new load id).
+Pages read stored plan versions only; plans are computed by the worker (`opensop.services.plan_runs`), which a page
+asks for with a queued run and follows through the run panel. The dataset of a load and the content of a version
+are kept in-process by key — a load id, a (version, content hash) — because neither ever changes under its key.
 """
 
 from __future__ import annotations
@@ -9,23 +10,25 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
 from opensop.config import PlanningConfig
+from opensop.cycle.plan_measures import demand_cells, finance_from_measures
 from opensop.cycle.status import CycleStatus, OverrideLevel, PlanStatus
+from opensop.demand.consensus import OverrideKind
 from opensop.finance.projection import FinancialPlan
-from opensop.pipeline import CycleResult
 from opensop.reports.excel import Grid, GridRow
 from opensop.schema.frames import PlanningData
-from opensop.services import cycles, imports, overrides, plans
-from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion
-from opensop.web import results
+from opensop.services import cycles, imports, overrides, plan_runs, plans, runs
+from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion, Run
 from opensop.web.core import Page
 
 _DATASETS: dict[int, PlanningData] = {}
 _DATASET_LOCK = threading.Lock()
 BASE_SCENARIO = "base"
+ACTIVE = ("queued", "running")
 
 
 def dataset(page: Page, load_id: int | None) -> tuple[int, PlanningData]:
@@ -89,7 +92,7 @@ def stored_finance(page: Page, version: PlanVersion) -> FinancialPlan:
     with _DATASET_LOCK:
         if key in _FINANCE:
             return _FINANCE[key]
-    finance = results.finance_from_measures(stored_measures(page, version))
+    finance = finance_from_measures(stored_measures(page, version))
     with _DATASET_LOCK:
         _FINANCE[key] = finance
         while len(_FINANCE) > 32:
@@ -103,7 +106,8 @@ def config_of(version: PlanVersion | None) -> PlanningConfig:
 
 @dataclass(frozen=True)
 class Working:
-    """Everything the demand and supply pages need about the working version."""
+    """Everything the demand and supply pages need about the working version: its stored content, the summary of
+    the run that computed it, and the override rows entered since (`pending`: not in its consensus yet)."""
 
     cycle: PlanningCycle
     version: PlanVersion
@@ -111,43 +115,87 @@ class Working:
     data: PlanningData
     config: PlanningConfig
     overrides: list[PlanOverride]
+    measures: pd.DataFrame
+    summary: dict[str, Any]
 
     @property
     def editable(self) -> bool:
         return self.version.status == PlanStatus.DRAFT
 
+    @property
+    def pending(self) -> list[PlanOverride]:
+        included = {tuple(mark) for mark in self.summary.get("overrides", [])}
+        return [row for row in self.overrides if (row.id, row.row_version) not in included]
+
 
 def working(page: Page, cycle: PlanningCycle, version: PlanVersion) -> Working:
     load_id, data = dataset(page, version.load_id or cycle.load_id)
     rows = overrides.list_overrides(page.workspace, actor=page.user, plan_version_id=version.id)
-    return Working(cycle, version, load_id, data, config_of(version), rows)
+    summary = plan_runs.version_summary(page.workspace, actor=page.user, version=version)
+    return Working(cycle, version, load_id, data, config_of(version), rows, stored_measures(page, version), summary)
 
 
-def consensus(work: Working) -> CycleResult:
-    return results.consensus_result(work.load_id, work.data, work.config, work.overrides)
+@dataclass(frozen=True)
+class RunPanel:
+    """A plan run a page follows: `reload` makes the page reload itself when the run ends (nothing typed is lost)."""
+
+    run: Run
+    message: str
+    reload: bool
+
+    @property
+    def active(self) -> bool:
+        return self.run.status in ACTIVE
+
+
+def run_panel(run: Run, *, reload: bool) -> RunPanel:
+    if run.status == "failed":
+        message = runs.failure_message(run)
+    else:
+        lines = [line for line in run.log.splitlines() if line.strip()]
+        message = lines[-1].split(" ", 1)[-1] if lines else ""
+    return RunPanel(run, message, reload)
+
+
+def plan_run_panel(
+    page: Page, cycle: PlanningCycle, match: dict[str, Any], *, shown_run: int | None, reload: bool
+) -> RunPanel | None:
+    """The latest plan run of `cycle` whose parameters include `match`, while it is queued or running, or when it
+    failed after the content shown (`shown_run`, the run that computed it) was made."""
+    found = runs.recent_runs(
+        page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, match={"cycle_id": cycle.id, **match}
+    )
+    if not found:
+        return None
+    latest = found[0]
+    if latest.status in ACTIVE or (latest.status == "failed" and latest.id > (shown_run or 0)):
+        return run_panel(latest, reload=reload)
+    return None
+
+
+def in_place_panel(page: Page, work: Working, *, reload: bool) -> RunPanel | None:
+    match = {"base_version_id": work.version.id, "in_place": True}
+    return plan_run_panel(page, work.cycle, match, shown_run=work.version.run_id, reload=reload)
 
 
 def hierarchy(data: PlanningData) -> pd.DataFrame:
     return data.item_hierarchy().astype({"item_id": str, "family_id": str, "category_id": str})
 
 
-_CELLS: dict[int, tuple[CycleResult, pd.DataFrame]] = {}
+_CELLS: dict[tuple[int, str], pd.DataFrame] = {}
 
 
 def consensus_cells(work: Working) -> pd.DataFrame:
-    """item, region, period, sources..., consensus, with family and category, periods as month dates.
-
-    Kept per consensus result (the grid, the chart and the navigation of one page all read it)."""
-    result = consensus(work)
+    """item, region, period (a date), statistical, lo_95, hi_95, sources..., consensus, with family and category,
+    from the stored version; kept per (version, content hash) (the grid, the chart and the navigation read it)."""
+    key = (work.version.id, work.version.content_hash)
     with _DATASET_LOCK:
-        found = _CELLS.get(id(result))
-    if found is not None and found[0] is result:
-        return found[1]
-    plan = result.require_consensus().plan
-    plan = plan.astype({"item_id": str, "region_id": str}).merge(hierarchy(work.data), on="item_id", how="left")
-    cells = plan.assign(period=pd.to_datetime(plan["period"]).dt.date)  # forecast periods are month starts
+        found = _CELLS.get(key)
+    if found is not None:
+        return found
+    cells = demand_cells(work.measures).merge(hierarchy(work.data), on="item_id", how="left")
     with _DATASET_LOCK:
-        _CELLS[id(result)] = (result, cells)
+        _CELLS[key] = cells
         while len(_CELLS) > 8:
             _CELLS.pop(next(iter(_CELLS)))
     return cells
@@ -156,7 +204,10 @@ def consensus_cells(work: Working) -> pd.DataFrame:
 def build_grid(
     work: Working, *, region: str, category: str = "", family: str = "", level: OverrideLevel | None = None
 ) -> Grid:
-    """Family x month (or item x month inside one family) consensus, with each cell's override row version."""
+    """Family x month (or item x month inside one family) consensus, with each cell's override row version.
+
+    A cell whose absolute override is not in the stored consensus yet shows the value entered (the worker is
+    recomputing the consensus, or a planner has still to); every other cell shows the stored consensus."""
     cells = consensus_cells(work)
     if region:
         cells = cells[cells["region_id"] == region]
@@ -171,16 +222,21 @@ def build_grid(
         columns=list(periods), fill_value=0.0
     )
     labels = _labels(work.data, chosen)
-    stored = {
-        (row.item_id if chosen is OverrideLevel.ITEM else row.family_id, row.period): row.row_version
-        for row in work.overrides
-        if row.level == chosen.value and row.region_id == region
-    }
+
+    def key_of(row: PlanOverride) -> tuple[str, date]:
+        return (row.item_id if chosen is OverrideLevel.ITEM else row.family_id, row.period)
+
+    mine = [row for row in work.overrides if row.level == chosen.value and row.region_id == region]
+    stored = {key_of(row): row.row_version for row in mine}
+    pending = {row.id for row in work.pending}
+    entered = {key_of(row): row.value for row in mine if row.id in pending and row.kind == OverrideKind.ABSOLUTE}
     rows = tuple(
         GridRow(
             key=str(key),
             label=labels.get(str(key), ""),
-            values=tuple(float(v) for v in wide.loc[key].fillna(0.0)),
+            values=tuple(
+                entered.get((str(key), p), float(v)) for p, v in zip(periods, wide.loc[key].fillna(0.0), strict=True)
+            ),
             row_versions=tuple(stored.get((str(key), p), 0) for p in periods),
         )
         for key in wide.index

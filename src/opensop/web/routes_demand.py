@@ -2,6 +2,8 @@
 
 Every edit goes through `services.overrides.set_override` with the row version the user saw, so a concurrent
 change is refused (shown with the current value) and an approved plan refuses any edit with the service's message.
+The page shows the stored draft; saving overrides queues the worker's recomputation of the draft (for the roles
+that may plan), and the page follows that run without reloading under the user's typing.
 """
 
 from __future__ import annotations
@@ -12,28 +14,29 @@ from datetime import date
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from opensop.cycle.permissions import Role
 from opensop.cycle.status import OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import OpenSOPError
+from opensop.pipeline import StepName
 from opensop.reports.excel import CellChange, Grid, grid_workbook, read_grid_upload
-from opensop.services import overrides, plans
+from opensop.services import overrides, plan_runs, runs
 from opensop.services.failures import InvalidRequest, StaleWrite
 from opensop.services.overrides import OverrideCell
-from opensop.web import charts, results
+from opensop.web import charts
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
 from opensop.web.planning import (
     Working,
     build_grid,
     cell_label,
-    config_of,
-    consensus,
     consensus_cells,
     current_cycle,
-    dataset,
+    hierarchy,
+    in_place_panel,
+    plan_run_panel,
     working,
     working_version,
 )
@@ -65,13 +68,12 @@ def _work(page: Page, version: int | None) -> Working | None:
 
 
 def _chart(work: Working, scope: Scope, t: Any) -> Any:
-    result = consensus(work)
-    forecast = result.require_forecast()
+    """Monthly sales history, the stored statistical forecast with its interval, each source's view, consensus."""
     cells = consensus_cells(work)
-    hierarchy = cells[["item_id", "family_id", "category_id"]].drop_duplicates()
+    families = hierarchy(work.data)
 
     def pick(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.astype({"item_id": str, "region_id": str}).merge(hierarchy, on="item_id", how="left")
+        frame = frame.astype({"item_id": str, "region_id": str}).merge(families, on="item_id", how="left")
         if scope.region:
             frame = frame[frame["region_id"] == scope.region]
         if scope.category:
@@ -80,29 +82,25 @@ def _chart(work: Working, scope: Scope, t: Any) -> Any:
             frame = frame[frame["family_id"] == scope.family]
         return frame
 
-    history = pick(forecast.history).groupby("period")["quantity"].sum().reset_index()
-    stat = pick(forecast.forecast).groupby("period", as_index=False)[["forecast", "lo_95", "hi_95"]].sum()
-    value_columns = [c for c in ("statistical", *map(str, OverrideSource), "consensus") if c in cells.columns]
+    sales = work.data.sales_history
+    months = pd.to_datetime(sales["period"]).dt.to_period("M").dt.to_timestamp()
+    history = pick(sales.assign(period=months)).groupby("period")["quantity"].sum().reset_index()
     chosen = pick(cells.drop(columns=["family_id", "category_id"]))
+    stat = chosen.groupby("period", as_index=False)[["statistical", "lo_95", "hi_95"]].sum()
+    value_columns = ["statistical", *map(str, OverrideSource), "consensus"]
     view = chosen.groupby("period", as_index=False)[value_columns].sum()
-    return charts.demand_chart(history, stat, view, t)
+    return charts.demand_chart(history, stat.rename(columns={"statistical": "forecast"}), view, t)
 
 
-def _accuracy(work: Working) -> list[dict[str, Any]]:
-    selection = consensus(work).require_forecast().selection
-    rows = []
-    for demand_class, group in selection.groupby("demand_class", sort=True):
-        models = group["model"].value_counts()
-        metric = group["backtest_metric"].median()
-        rows.append(
-            {
-                "demand_class": demand_class,
-                "series": len(group),
-                "model": f"{models.index[0]} ({models.iloc[0]})" if len(models) else "",
-                "metric": None if pd.isna(metric) else float(metric),
-            }
-        )
-    return rows
+def _replan(page: Page, work: Working, reason: str) -> None:
+    """Queue the recomputation of the draft (as deep as it was planned) when the user's role may plan; a queued
+    identical run is reused, and it reads the latest overrides when it starts."""
+    if not work.editable or not page.can("edit_plan"):
+        return
+    request = plan_runs.PlanRequest(
+        cycle_id=work.cycle.id, base_version_id=work.version.id, in_place=True, reason=reason
+    )
+    runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=request.to_params())
 
 
 def _demand_page(
@@ -116,7 +114,17 @@ def _demand_page(
 ) -> HTMLResponse:
     if work is None:
         cycle = current_cycle(page)
-        return render(page, "demand.html", work=None, cycle=cycle, scope=scope, messages=messages or [], status=status)
+        panel = plan_run_panel(page, cycle, {"base_version_id": None}, shown_run=None, reload=True) if cycle else None
+        return render(
+            page,
+            "demand.html",
+            work=None,
+            cycle=cycle,
+            scope=scope,
+            panel=panel,
+            messages=messages or [],
+            status=status,
+        )
     grid = build_grid(work, region=scope.region, category=scope.category, family=scope.family)
     cells = consensus_cells(work)
     regions = sorted(set(cells["region_id"]))
@@ -136,7 +144,9 @@ def _demand_page(
         categories=categories,
         families=families,
         chart=_chart(work, scope, page.t),
-        accuracy=_accuracy(work),
+        accuracy=work.summary.get("forecast", {}).get("accuracy", []),
+        panel=in_place_panel(page, work, reload=False),
+        pending=len(work.pending),
         overrides=sorted(work.overrides, key=lambda row: row.id, reverse=True)[:50],
         messages=messages or [],
         **extra,
@@ -153,25 +163,28 @@ def demand_review(
 
 @router.post("/demand/draft")
 def create_draft(request: Request) -> Response:
-    """The cycle's working draft: the statistical forecast and consensus (no override yet) as a base version."""
+    """Queue the cycle's working draft: the statistical forecast and its consensus (no override yet), computed by
+    the worker; the page follows the run and shows the draft when it is stored."""
     page = page_of(request)
     cycle = current_cycle(page)
     if cycle is None:
         raise InvalidRequest("open a cycle first")
-    load_id, data = dataset(page, cycle.load_id)
-    base = results.consensus_result(load_id, data, config_of(None), [])
-    measures = results.plan_measures(results.PlanResult(load_id, base, None))
-    plans.create_version(
-        page.workspace,
-        actor=page.user,
-        cycle_id=cycle.id,
-        measures=measures,
-        scenario="base",
-        label="working draft",
-        load_id=load_id,
-        reason="demand review started",
+    draft = plan_runs.PlanRequest(
+        cycle_id=cycle.id, until=StepName.CONSENSUS, label="working draft", reason="demand review started"
     )
+    runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=draft.to_params())
     return redirect("/demand")
+
+
+@router.post("/demand/recalculate")
+def recalculate(request: Request, version: Annotated[int | None, Form()] = None) -> Response:
+    """Queue the recomputation of the draft's consensus with the overrides entered since it was computed."""
+    page = page_of(request)
+    work = _work(page, version)
+    if work is None:
+        raise InvalidRequest("there is no plan version yet", hint="create the working draft first")
+    _replan(page, work, "consensus recalculated")
+    return redirect(f"/demand?version={work.version.id}")
 
 
 def _form_cells(form: Any) -> list[tuple[str, date, float, int, str]]:
@@ -210,7 +223,8 @@ def apply_changes(
     reason: str,
     comment: str,
 ) -> list[tuple[str, str]]:
-    """Write each change through the overrides service; one message per refused cell, one for the saved ones."""
+    """Write each change through the overrides service; one message per refused cell, one for the saved ones.
+    Saved changes queue the draft's recomputation."""
     messages: list[tuple[str, str]] = []
     saved = 0
     source = SOURCE_BY_ROLE.get(page.user.role, OverrideSource.DEMAND_PLANNER)
@@ -249,6 +263,7 @@ def apply_changes(
             messages.append(("bad", page.t("refused", cell=label, message=str(error))))
     if saved:
         messages.insert(0, ("ok", page.t("saved", n=saved)))
+        _replan(page, work, "overrides saved")
     elif not changes:
         messages.append(("", page.t("nothing_changed")))
     return messages

@@ -9,16 +9,24 @@ import pandas as pd
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from opensop.cycle.plan_measures import key_numbers
 from opensop.cycle.status import DecisionStatus, PlanStatus
 from opensop.errors import NotFoundError
 from opensop.finance.projection import FinancialPlan
+from opensop.pipeline import StepName
 from opensop.reports import pack as packs
-from opensop.services import collaboration, plans, scenario_definitions
+from opensop.services import collaboration, plan_runs, plans, runs, scenario_definitions
 from opensop.services.failures import InvalidRequest
 from opensop.store.cycle_tables import PlanVersion
-from opensop.web import results
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
-from opensop.web.planning import current_cycle, stored_finance, stored_measures, versions, working, working_version
+from opensop.web.planning import (
+    current_cycle,
+    plan_run_panel,
+    stored_finance,
+    stored_measures,
+    versions,
+    working_version,
+)
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
 KPI_KEYS = (
@@ -35,7 +43,7 @@ HIGHER_IS_BETTER = {"revenue", "gross_margin", "margin_pct", "cash_flow", "servi
 
 
 def _kpis(page: Page, version: PlanVersion) -> dict[str, float]:
-    return results.kpis(stored_finance(page, version))
+    return key_numbers(stored_finance(page, version))
 
 
 def compare(page: Page, chosen: list[PlanVersion]) -> dict[str, Any]:
@@ -74,7 +82,17 @@ def scenarios_page(request: Request) -> HTMLResponse:
     chosen = [v for v in found if v.id in chosen_ids]
     comparison = compare(page, chosen) if len(chosen) >= 2 else None
     definitions = scenario_definitions.list_scenarios(page.workspace, actor=page.user)
-    return render(page, "scenarios.html", cycle=cycle, versions=found, definitions=definitions, comparison=comparison)
+    shown = max((v.run_id or 0 for v in found), default=0)
+    panel = plan_run_panel(page, cycle, {"in_place": False}, shown_run=shown, reload=True) if cycle else None
+    return render(
+        page,
+        "scenarios.html",
+        cycle=cycle,
+        versions=found,
+        definitions=definitions,
+        comparison=comparison,
+        panel=panel,
+    )
 
 
 @router.post("/scenarios/run")
@@ -85,15 +103,15 @@ def run_scenario(
     demand_pct: Annotated[str, Form()] = "0",
     capacity_pct: Annotated[str, Form()] = "0",
 ) -> RedirectResponse:
-    """Store the levers (scenario definition service), run them on the working draft's consensus, and save the
-    result as a draft version keyed by the scenario name."""
+    """Store the levers (scenario definition service) and queue their plan run on the working draft's consensus: the
+    worker saves the result as a draft version keyed by the scenario name, and the page follows the run."""
     page = page_of(request)
     try:
-        levers = results.Levers(parse_number(demand_pct or "0"), parse_number(capacity_pct or "0"))
+        levers = plan_runs.Levers(parse_number(demand_pct or "0"), parse_number(capacity_pct or "0"))
     except ValueError as error:
         raise InvalidRequest("levers are percentages", hint="type a number such as -10 or 15") from error
-    if not -90 <= levers.demand_pct <= 200 or not -90 <= levers.capacity_pct <= 200:
-        raise InvalidRequest("levers must stay between -90 % and +200 %")
+    if not name.strip():
+        raise InvalidRequest("name the scenario")
     cycle = current_cycle(page)
     base = working_version(page, cycle) if cycle else None
     if cycle is None or base is None:
@@ -113,19 +131,16 @@ def run_scenario(
         scenario_definitions.create_scenario(
             page.workspace, actor=page.user, name=name.strip(), levers=levers.to_dict(), description=description
         )
-    work = working(page, cycle, base)
-    outcome = results.run_plan(work.load_id, work.data, work.config, work.overrides, levers)
-    plans.create_version(
-        page.workspace,
-        actor=page.user,
+    scenario = plan_runs.PlanRequest(
         cycle_id=cycle.id,
-        measures=results.plan_measures(outcome),
+        base_version_id=base.id,
         scenario=name.strip(),
         label=description,
-        config=work.config,
-        load_id=work.load_id,
+        levers=levers,
+        until=StepName.KPI,
         reason=f"scenario {name.strip()}: demand {levers.demand_pct:+g} %, capacity {levers.capacity_pct:+g} %",
     )
+    runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=scenario.to_params())
     return redirect("/scenarios")
 
 

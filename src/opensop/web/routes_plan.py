@@ -1,5 +1,8 @@
 """Supply review (run the plan, capacity heatmap, shortfalls and why, inventory vs safety stock) and financial
-review (key numbers, plan vs budget and vs the last plan of record, waterfall of the gaps)."""
+review (key numbers, plan vs budget and vs the last plan of record, waterfall of the gaps).
+
+"Run the plan" queues the worker's plan run on the draft; both pages read the stored version and the summary of the
+run that computed it (solver status, shortfall reasons, safety stocks), never a computation of their own."""
 
 from __future__ import annotations
 
@@ -9,19 +12,28 @@ import pandas as pd
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from opensop.cycle.plan_measures import capacity_use, key_numbers
 from opensop.cycle.status import PlanStatus
 from opensop.errors import NotFoundError
 from opensop.finance.gaps import vs_budget, vs_plan
 from opensop.finance.projection import FinancialPlan
-from opensop.services import plans
+from opensop.pipeline import StepName
+from opensop.services import plan_runs, plans, runs
 from opensop.services.failures import InvalidRequest
 from opensop.store.cycle_tables import PlanVersion
-from opensop.web import charts, results
+from opensop.web import charts
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, redirect, render
-from opensop.web.planning import Working, current_cycle, stored_finance, working, working_version
+from opensop.web.planning import (
+    BASE_SCENARIO,
+    Working,
+    current_cycle,
+    in_place_panel,
+    stored_finance,
+    working,
+    working_version,
+)
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
-TOP_SHORTFALLS = 25
 
 
 def _work(page: Page, version: int | None) -> Working | None:
@@ -36,65 +48,49 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(key): value for key, value in row.items()} for row in frame.to_dict(orient="records")]
 
 
-def _shortfalls(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    worst = frame.sort_values("quantity", ascending=False).head(TOP_SHORTFALLS)
-    return [
-        {
-            "item_id": row.item_id,
-            "region_id": row.region_id,
-            "period": row.period,
-            "quantity": row.quantity,
-            "binding": row.binding,
-            "binding_period": None if pd.isna(row.binding_period) else row.binding_period,
-            "shadow_price": row.shadow_price,
-            "relief": row.relief,
-        }
-        for row in worst.itertuples()
-    ]
-
-
 @router.get("/supply", response_class=HTMLResponse)
 def supply_review(request: Request, version: int | None = None, item: str = "") -> HTMLResponse:
     page = page_of(request)
     work = _work(page, version)
-    outcome = results.cached_plan(work.load_id, work.config, work.overrides) if work else None
-    data: dict[str, Any] = {"work": work, "outcome": outcome, "item": item}
-    if outcome is not None and outcome.result.supply is not None:
-        supply = outcome.result.supply
-        data["solve"] = supply.solve
-        if supply.solve.is_ok:
-            data["heatmap"] = charts.heatmap(supply.capacity)
-            data["shortfalls"] = _shortfalls(supply.shortfalls)
-            data["shortfall_count"] = len(supply.shortfalls)
-            inventory = supply.inventory[supply.inventory["kind"] != "component"]
-            items = sorted(set(inventory["item_id"].astype(str)))
-            chosen = item if item in items else (items[0] if items else "")
-            data["items"] = items
-            data["item"] = chosen
-            mine = (
-                inventory[inventory["item_id"].astype(str) == chosen].groupby("period")["quantity"].sum().reset_index()
-            )
-            safety = supply.safety_stock
-            level = float(safety.loc[safety["item_id"].astype(str) == chosen, "safety_stock"].sum())
-            data["inventory_chart"] = charts.inventory_chart(mine, level, page.t)
+    data: dict[str, Any] = {"work": work, "supply": None, "item": item, "panel": None}
+    if work is None:
+        return render(page, "supply.html", **data)
+    data["panel"] = in_place_panel(page, work, reload=True)
+    data["pending"] = len(work.pending)
+    data["can_run"] = work.editable and work.version.scenario == BASE_SCENARIO and page.can("edit_plan")
+    supply = work.summary.get("supply")
+    if supply is not None:
+        data["supply"] = supply
+        data["heatmap"] = charts.heatmap(capacity_use(work.measures))
+        measures = work.measures
+        safety = {str(k): v for k, v in supply.get("safety_stock", {}).items()}
+        inventory = measures[(measures["measure"] == "inventory_quantity") & measures["item_id"].isin(list(safety))]
+        items = sorted(set(inventory["item_id"].astype(str)))
+        chosen = item if item in items else (items[0] if items else "")
+        mine = inventory[inventory["item_id"] == chosen].groupby("period")["value"].sum().reset_index()
+        data["items"] = items
+        data["item"] = chosen
+        data["inventory_chart"] = charts.inventory_chart(
+            mine.rename(columns={"value": "quantity"}), float(safety.get(chosen) or 0.0), page.t
+        )
     return render(page, "supply.html", **data)
 
 
 @router.post("/supply/run")
 def run_plan(request: Request, version: Annotated[int | None, Form()] = None) -> RedirectResponse:
-    """Consensus -> supply -> finance on the working draft, stored as its content (a planner's action)."""
+    """Queue consensus -> supply -> finance on the working draft (a planner's action); the page follows the run."""
     page = page_of(request)
     work = _work(page, version)
     if work is None:
         raise InvalidRequest("there is no plan version yet", hint="start the demand review first")
-    outcome = results.run_plan(work.load_id, work.data, work.config, work.overrides)
-    plans.replace_measures(
-        page.workspace,
-        actor=page.user,
-        version_id=work.version.id,
-        measures=results.plan_measures(outcome),
+    plan = plan_runs.PlanRequest(
+        cycle_id=work.cycle.id,
+        base_version_id=work.version.id,
+        in_place=True,
+        until=StepName.KPI,
         reason="plan run from the supply review",
     )
+    runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=plan.to_params())
     return redirect(f"/supply?version={work.version.id}")
 
 
@@ -122,7 +118,7 @@ def _review(page: Page, work: Working, finance: FinancialPlan) -> dict[str, Any]
     budget = vs_budget(finance, work.data.budget, by=("family_id",))
     lines = ["revenue", "gross_margin", "inventory_value", "cash_flow", "plan_cost"]
     review = {
-        "kpis": results.kpis(finance),
+        "kpis": key_numbers(finance),
         "budget": budget,
         "vs_last": records(vs_plan(finance, stored_finance(page, record), lines=lines)) if record else [],
     }

@@ -1,10 +1,13 @@
 """The web app served by uvicorn on 127.0.0.1 (a free port, a background thread) over a real SQLite workspace
-holding the tiny dataset, demo users (one per role) and an open cycle; Debian's chromium driven by Playwright."""
+holding the tiny dataset, demo users (one per role) and an open cycle, with a real worker process executing the plan
+runs the pages queue (as `opensop serve` starts one); Debian's chromium driven by Playwright."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -71,8 +74,27 @@ def web_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspac
     workspace.dispose()
 
 
+def start_worker(workspace: Workspace, log: Path) -> subprocess.Popen[bytes]:
+    """`python -m opensop.worker` on the workspace, its output in `log` (a pipe nobody reads would fill up)."""
+    command = [
+        sys.executable, "-m", "opensop.worker", "--workspace", str(workspace.settings.workspace),
+        "--database-url", workspace.settings.resolved_database_url, "--poll", "0.2",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        return subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT)
+
+
 @pytest.fixture(scope="module")
-def server(web_workspace: Workspace) -> Iterator[Server]:
+def worker(web_workspace: Workspace) -> Iterator[subprocess.Popen[bytes]]:
+    process = start_worker(web_workspace, web_workspace.settings.workspace / "worker.log")
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(web_workspace: Workspace, worker: subprocess.Popen[bytes]) -> Iterator[Server]:
+    assert worker.poll() is None, (web_workspace.settings.workspace / "worker.log").read_text()
     app = FastAPI()
     mount(app, web_workspace.settings, workspace=web_workspace)
     with Server(app) as running:

@@ -1,0 +1,417 @@
+"""Plan runs: the monthly job on a cycle's data, executed by the worker and stored as a draft plan version.
+
+forecast -> reconcile -> consensus (with the overrides of the version the run starts from) -> levers -> supply ->
+finance -> KPIs, through `opensop.pipeline`'s own steps. The run reads everything it needs in one transaction at its
+start and writes its whole result with ONE plans-service call at its end — `create_version` for a new draft,
+`replace_measures` to recompute a draft in place — so a killed worker leaves no half-written plan, and a draft that
+was submitted meanwhile refuses the write (the run fails with that message). A supply plan without a solution fails
+the run and writes nothing: a version always holds a usable plan.
+
+The statistical forecast is the expensive part (most of the minute on the demo company; the other steps take
+seconds). It is kept as measures of the version it was made for (`opensop.cycle.plan_measures`) and reused when a
+run starts from a version with the same dataset load and planning configuration: re-planning after an override, or
+a scenario on the working draft. Why there rather than in a table or a file of its own: it is written in the same
+transaction as the plan, covered by the same content hash, shared by every worker and web process through the
+database, and it cannot outlive or contradict the plan it belongs to. Content written outside a run unlinks the
+version from its run (`plans.replace_measures`), and such a version's forecast is recomputed rather than trusted.
+
+The run's summary (stored on the run) carries what a page shows besides measures: the accuracy of the forecast
+models, the shortfalls with their reasons, safety stocks, KPIs, and the override rows the consensus included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opensop.config import PlanningConfig
+from opensop.cycle.permissions import Action, require
+from opensop.cycle.plan_measures import plan_measures, statistical_cells
+from opensop.cycle.status import CycleStatus, PlanStatus
+from opensop.errors import InfeasiblePlanError, InvalidTransition, NotFoundError, SolverError
+from opensop.pipeline import OVERRIDE_COLUMNS, STEPS, CycleResult, StepName, restore_forecast, run_steps
+from opensop.schema.frames import PlanningData
+from opensop.services import plans
+from opensop.services.auth import Principal
+from opensop.services.failures import InvalidRequest
+from opensop.services.workspace import Workspace
+from opensop.store import repositories
+from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion, Run
+from opensop.store.database import transaction
+from opensop.supply import SolveStatus
+
+PLAN_STEP = "plan"
+LEVER_RANGE = (-90.0, 200.0)
+TOP_SHORTFALLS = 25
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Levers:
+    """Quick what-ifs on a plan: scale the consensus demand and the regular capacity of every resource (percent)."""
+
+    demand_pct: float = 0.0
+    capacity_pct: float = 0.0
+
+    def __post_init__(self) -> None:
+        low, high = LEVER_RANGE
+        if not (low <= self.demand_pct <= high and low <= self.capacity_pct <= high):
+            raise InvalidRequest(f"levers must stay between {low:g} % and +{high:g} %")
+
+    def to_dict(self) -> dict[str, float]:
+        return {"demand_pct": self.demand_pct, "capacity_pct": self.capacity_pct}
+
+    def apply(self, result: CycleResult) -> CycleResult:
+        """Demand scales the consensus (each source's view keeps its numbers); capacity scales regular capacity
+        of the resources and of their calendar overrides."""
+        consensus = result.require_consensus()
+        if self.demand_pct:
+            plan = consensus.plan.assign(consensus=consensus.plan["consensus"] * (1 + self.demand_pct / 100))
+            result = replace(result, consensus=replace(consensus, plan=plan))
+        if self.capacity_pct:
+            factor = 1 + self.capacity_pct / 100
+            data = result.data
+            resources = data.resources.assign(regular_capacity=data.resources["regular_capacity"] * factor)
+            calendar = data.resource_calendar
+            if "regular" in calendar.columns and len(calendar):
+                calendar = calendar.assign(regular=calendar["regular"] * factor)
+            result = replace(result, data=replace(data, resources=resources, resource_calendar=calendar))
+        return result
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to plan. Without `base_version_id` a new draft is planned from the cycle's data without overrides;
+    with it, the run uses that version's overrides, dataset load, configuration and kept forecast, and either
+    replaces its content (`in_place`, a draft only) or creates a new draft (a scenario). `until` is the last
+    pipeline step; None plans an in-place run as deep as the version's current content (recomputing a consensus
+    after an override keeps a supply plan if the version had one) and a new version through the KPIs."""
+
+    cycle_id: int
+    base_version_id: int | None = None
+    in_place: bool = False
+    scenario: str = "base"
+    label: str = ""
+    levers: Levers = field(default_factory=Levers)
+    until: StepName | None = None
+    config: PlanningConfig | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.in_place and self.base_version_id is None:
+            raise InvalidRequest("an in-place plan run needs the version to recompute", hint="give base_version_id")
+        if self.until is not None and list(StepName).index(self.until) < list(StepName).index(StepName.CONSENSUS):
+            raise InvalidRequest("a plan run goes at least to the consensus", hint="until: consensus ... kpi")
+        if not self.scenario.strip() or len(self.scenario) > 100:
+            raise InvalidRequest("name the scenario (at most 100 characters)")
+
+    def to_params(self) -> dict[str, Any]:
+        return {
+            "cycle_id": self.cycle_id,
+            "base_version_id": self.base_version_id,
+            "in_place": self.in_place,
+            "scenario": self.scenario,
+            "label": self.label,
+            "levers": self.levers.to_dict(),
+            "until": self.until.value if self.until is not None else None,
+            "config": self.config.to_dict() if self.config is not None else None,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> PlanRequest:
+        """The request a run's JSON parameters describe; anything malformed is the requester's mistake."""
+        known = set(cls(cycle_id=1).to_params())
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise InvalidRequest(f"unknown plan run parameter(s): {', '.join(unknown)}", hint=", ".join(sorted(known)))
+        try:
+            base = params.get("base_version_id")
+            levers = params.get("levers") or {}
+            return cls(
+                cycle_id=int(params["cycle_id"]),
+                base_version_id=None if base is None else int(base),
+                in_place=bool(params.get("in_place", False)),
+                scenario=str(params.get("scenario") or "base"),
+                label=str(params.get("label") or ""),
+                levers=Levers(float(levers.get("demand_pct", 0.0)), float(levers.get("capacity_pct", 0.0))),
+                until=StepName(params["until"]) if params.get("until") else None,
+                config=plans.parse_config(params.get("config")),
+                reason=str(params.get("reason") or ""),
+            )
+        except KeyError as error:
+            raise InvalidRequest("a plan run needs the cycle_id") from error
+        except (TypeError, ValueError, AttributeError) as error:
+            raise InvalidRequest(f"the plan run parameters are not valid: {error}") from error
+
+
+def _open_cycle(session: Session, cycle_id: int) -> PlanningCycle:
+    cycle = session.get(PlanningCycle, cycle_id)
+    if cycle is None:
+        raise NotFoundError(f"cycle {cycle_id} does not exist")
+    if cycle.status != CycleStatus.OPEN:
+        raise InvalidTransition(f"cycle {cycle_id} is closed", hint="open a new cycle")
+    return cycle
+
+
+def _base_version(session: Session, request: PlanRequest) -> PlanVersion | None:
+    if request.base_version_id is None:
+        return None
+    version = session.get(PlanVersion, request.base_version_id)
+    if version is None or version.cycle_id != request.cycle_id:
+        raise NotFoundError(f"plan version {request.base_version_id} is not a version of cycle {request.cycle_id}")
+    if request.in_place and version.status != PlanStatus.DRAFT:
+        raise InvalidTransition(
+            f"a {version.status} plan version cannot be modified", hint="revise it, or plan a new draft"
+        )
+    return version
+
+
+def check_params(workspace: Workspace, actor: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a plan run at once when it could only fail: who may plan, which cycle and version, the levers."""
+    require(actor.role, Action.EDIT_PLAN)
+    request = PlanRequest.from_params(params)
+    with transaction(workspace.sessions) as session:
+        _open_cycle(session, request.cycle_id)
+        _base_version(session, request)
+    return request.to_params()
+
+
+def overrides_frame(rows: list[PlanOverride]) -> pd.DataFrame:
+    """Stored override cells -> the pipeline's override rows ("" keys mean any: all regions, any item)."""
+    records = [
+        {
+            "source": row.source,
+            "kind": row.kind,
+            "value": row.value,
+            "period": row.period,
+            "item_id": row.item_id or None,
+            "family_id": row.family_id or None,
+            "category_id": None,
+            "region_id": row.region_id or None,
+            "author": row.author,
+            "reason": row.reason,
+            "comment": row.comment,
+            "entered_at": row.updated_at,
+        }
+        for row in rows
+    ]
+    return pd.DataFrame(records, columns=[*OVERRIDE_COLUMNS, "entered_at"])
+
+
+def override_marks(rows: list[PlanOverride]) -> list[list[int]]:
+    """[id, row_version] of each override: which edits a computed consensus includes (a page compares them)."""
+    return sorted([row.id, row.row_version] for row in rows)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    cycle_id: int
+    load_id: int
+    data: PlanningData
+    config: PlanningConfig
+    overrides: list[PlanOverride]
+    kept: pd.DataFrame | None
+    accuracy: list[dict[str, Any]]
+    until: StepName
+
+
+def _run_summary(session: Session, version: PlanVersion | None) -> dict[str, Any]:
+    run = session.get(Run, version.run_id) if version is not None and version.run_id is not None else None
+    return dict(run.result or {}) if run is not None else {}
+
+
+def _kept_forecast(
+    session: Session, version: PlanVersion | None, load_id: int, config: PlanningConfig
+) -> tuple[pd.DataFrame | None, list[dict[str, Any]]]:
+    """The base version's statistical forecast and its accuracy table, when a run made it for this load and config."""
+    made = _run_summary(session, version).get("forecast", {})
+    if version is None or made.get("load_id") != load_id or made.get("config_hash") != config.content_hash():
+        return None, []
+    return statistical_cells(plans.verified_measures(session, version)), list(made.get("accuracy", []))
+
+
+def _read_inputs(workspace: Workspace, request: PlanRequest) -> _Inputs:
+    """Everything the run plans from, read in one transaction: a consistent snapshot of data and overrides."""
+    with transaction(workspace.sessions) as session:
+        cycle = _open_cycle(session, request.cycle_id)
+        base = _base_version(session, request)
+        latest = repositories.latest_load(session)
+        load_id = (base.load_id if base is not None else None) or cycle.load_id or (latest.id if latest else None)
+        if load_id is None:
+            raise NotFoundError("no data has been imported yet", hint="import the planning data first")
+        config = request.config or (plans.parse_config(base.config) if base is not None else None) or PlanningConfig()
+        rows: list[PlanOverride] = []
+        if base is not None:
+            query = select(PlanOverride).where(PlanOverride.plan_version_id == base.id).order_by(PlanOverride.id)
+            rows = list(session.scalars(query))
+        kept, accuracy = _kept_forecast(session, base, load_id, config)
+        until = request.until
+        if until is None:
+            depth = _run_summary(session, base).get("until") if request.in_place else None
+            until = StepName(depth) if depth else StepName.KPI
+        data = repositories.read_dataset(session, load_id)
+    return _Inputs(cycle.id, load_id, data, config, rows, kept, accuracy, until)
+
+
+def accuracy_table(selection: pd.DataFrame) -> list[dict[str, Any]]:
+    """By demand class: series count, the most chosen model (with its count), the median backtest error."""
+    rows = []
+    for demand_class, group in selection.groupby("demand_class", sort=True):
+        models = group["model"].value_counts()
+        metric = group["backtest_metric"].median()
+        rows.append(
+            {
+                "demand_class": str(demand_class),
+                "series": len(group),
+                "model": f"{models.index[0]} ({models.iloc[0]})" if len(models) else "",
+                "metric": None if pd.isna(metric) else float(metric),
+            }
+        )
+    return rows
+
+
+def _pipeline_progress(report: Progress) -> Callable[[str, int, int], None]:
+    """Pipeline progress -> the run's progress: a share per step, at most one write per second inside a step."""
+    names = [step.name for step in STEPS]
+    last_step, last_at = "", 0.0
+
+    def progress(step: str, done: int, total: int) -> None:
+        nonlocal last_step, last_at
+        now = time.monotonic()
+        if step == last_step and now - last_at < 1.0:
+            return
+        last_step, last_at = step, now
+        share = (names.index(StepName(step)) + (done / total if total else 0.0)) / len(names)
+        title = next(s.title for s in STEPS if s.name == step)
+        report(0.05 + 0.85 * share, f"{title}: {done}/{total}" if total > 1 else title)
+
+    return progress
+
+
+def _check_solved(result: CycleResult) -> None:
+    if result.supply is None or result.supply.solve.is_ok:
+        return
+    solve = result.supply.solve
+    if solve.status is SolveStatus.INFEASIBLE:
+        named = "; ".join(solve.conflicts[:5]) or "the solver named no constraint"
+        raise InfeasiblePlanError(
+            f"the supply plan has no solution with this data (conflicting: {named})",
+            hint="check capacities, storage and opening stock of the named items, or plan with other levers",
+        )
+    raise SolverError(
+        f"the solver stopped without a usable supply plan ({solve.status.value}: {solve.termination})",
+        hint="raise the solver time limit or plan at family level",
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-able rows: months as ISO dates, missing values as None."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat()
+        return None if pd.isna(value) else value
+
+    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _number(value: Any) -> float | None:
+    """A float for JSON; NaN (which PostgreSQL's JSON refuses) as None."""
+    return None if pd.isna(value) else float(value)
+
+
+def _supply_summary(result: CycleResult) -> dict[str, Any]:
+    supply = result.require_supply()
+    columns = ["item_id", "region_id", "period", "quantity", "binding", "binding_period", "shadow_price", "relief"]
+    worst = supply.shortfalls.reindex(columns=columns)
+    if len(worst):
+        worst = worst.sort_values("quantity", ascending=False).head(TOP_SHORTFALLS)
+    safety = supply.safety_stock.groupby(supply.safety_stock["item_id"].astype(str))["safety_stock"].sum()
+    return {
+        "status": supply.solve.status.value,
+        "runtime_seconds": supply.solve.runtime_seconds,
+        "shortfall_count": len(supply.shortfalls),
+        "shortfalls": _records(worst),
+        "safety_stock": {str(item): _number(value) for item, value in safety.items()},
+    }
+
+
+def run_plan(
+    workspace: Workspace,
+    *,
+    actor: Principal,
+    request: PlanRequest,
+    run_id: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Plan `request` and store it as a draft version in one audited transaction; returns the run's summary."""
+    require(actor.role, Action.EDIT_PLAN)
+    report = progress or (lambda _fraction, _message: None)
+    inputs = _read_inputs(workspace, request)
+    report(0.05, f"load {inputs.load_id} read, {len(inputs.overrides)} override(s)")
+    steps = _pipeline_progress(report)
+    start = CycleResult(inputs.data, inputs.config, overrides_frame(inputs.overrides))
+    if inputs.kept is not None:
+        result = replace(start, forecast=restore_forecast(inputs.kept))
+        result = run_steps(result, after=StepName.RECONCILE, until=StepName.CONSENSUS, progress=steps)
+        accuracy = inputs.accuracy
+    else:
+        result = run_steps(start, until=StepName.CONSENSUS, progress=steps)
+        accuracy = accuracy_table(result.require_forecast().selection)
+    result = request.levers.apply(result)
+    if inputs.until is not StepName.CONSENSUS:
+        result = run_steps(result, after=StepName.CONSENSUS, until=inputs.until, progress=steps)
+    _check_solved(result)
+    measures = plan_measures(result)
+    report(0.95, f"writing {len(measures)} plan rows")
+    if request.in_place and request.base_version_id is not None:
+        version = plans.replace_measures(
+            workspace,
+            actor=actor,
+            version_id=request.base_version_id,
+            measures=measures,
+            reason=request.reason or "plan recomputed",
+            run_id=run_id,
+        )
+    else:
+        version = plans.create_version(
+            workspace,
+            actor=actor,
+            cycle_id=inputs.cycle_id,
+            measures=measures,
+            scenario=request.scenario,
+            label=request.label,
+            config=inputs.config,
+            load_id=inputs.load_id,
+            run_id=run_id,
+            reason=request.reason or f"plan run ({request.scenario})",
+        )
+    summary: dict[str, Any] = {
+        "plan_version_id": version.id,
+        "rows": version.row_count,
+        "until": inputs.until.value,
+        "levers": request.levers.to_dict(),
+        "forecast_reused": inputs.kept is not None,
+        "forecast": {"load_id": inputs.load_id, "config_hash": inputs.config.content_hash(), "accuracy": accuracy},
+        "overrides": override_marks(inputs.overrides),
+    }
+    if result.supply is not None:
+        summary["supply"] = _supply_summary(result)
+    if result.kpis is not None:
+        summary["kpis"] = {str(k): _number(v) for k, v in zip(result.kpis["kpi"], result.kpis["value"], strict=True)}
+    report(1.0, f"plan version {version.id} written")
+    return summary
+
+
+def version_summary(workspace: Workspace, *, actor: Principal, version: PlanVersion) -> dict[str, Any]:
+    """The summary of the run that computed the version's current content ({} when no run did)."""
+    require(actor.role, Action.VIEW)
+    with transaction(workspace.sessions) as session:
+        return _run_summary(session, version)
