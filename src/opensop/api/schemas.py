@@ -7,7 +7,7 @@ Bounds here mirror the storage limits (name lengths, 32-bit ids, plausible month
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -362,3 +362,18 @@ class AssumptionRead(Schema):
     created_by: str
     created_at: datetime
     row_version: int
+
+
+class PlanRunCreate(Schema):
+    """A plan run of the cycle (see `opensop.services.plan_runs.PlanRequest`): without `base_version_id` a new
+    draft from the cycle's data; with it, that version's overrides and kept forecast, in place or as a new draft."""
+
+    base_version_id: Id | None = None
+    in_place: bool = False
+    scenario: Name = "base"
+    label: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
+    demand_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
+    capacity_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
+    until: Literal["consensus", "supply", "finance", "kpi"] | None = None
+    config: dict[str, Any] | None = None
+    reason: Text = ""

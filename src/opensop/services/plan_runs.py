@@ -47,6 +47,7 @@ from opensop.store.database import transaction
 from opensop.supply import SolveStatus
 
 PLAN_STEP = "plan"
+MAX_ID = 2**31 - 2
 LEVER_RANGE = (-90.0, 200.0)
 TOP_SHORTFALLS = 25
 Progress = Callable[[float, str], None]
@@ -110,6 +111,8 @@ class PlanRequest:
             raise InvalidRequest("a plan run goes at least to the consensus", hint="until: consensus ... kpi")
         if not self.scenario.strip() or len(self.scenario) > 100:
             raise InvalidRequest("name the scenario (at most 100 characters)")
+        if len(self.label) > 200:
+            raise InvalidRequest("the label (the scenario's description) has at most 200 characters")
 
     def to_params(self) -> dict[str, Any]:
         return {
@@ -131,24 +134,40 @@ class PlanRequest:
         unknown = sorted(set(params) - known)
         if unknown:
             raise InvalidRequest(f"unknown plan run parameter(s): {', '.join(unknown)}", hint=", ".join(sorted(known)))
+        if "cycle_id" not in params:
+            raise InvalidRequest("a plan run needs the cycle_id")
         try:
             base = params.get("base_version_id")
             levers = params.get("levers") or {}
+            in_place = params.get("in_place", False)
+            if not isinstance(in_place, bool) or not isinstance(levers, dict):
+                raise TypeError("in_place is true or false, levers an object")
             return cls(
-                cycle_id=int(params["cycle_id"]),
-                base_version_id=None if base is None else int(base),
-                in_place=bool(params.get("in_place", False)),
-                scenario=str(params.get("scenario") or "base"),
-                label=str(params.get("label") or ""),
+                cycle_id=_identifier(params["cycle_id"]),
+                base_version_id=None if base is None else _identifier(base),
+                in_place=in_place,
+                scenario=_text(params.get("scenario") or "base", 100),
+                label=_text(params.get("label") or "", 200),
                 levers=Levers(float(levers.get("demand_pct", 0.0)), float(levers.get("capacity_pct", 0.0))),
                 until=StepName(params["until"]) if params.get("until") else None,
                 config=plans.parse_config(params.get("config")),
-                reason=str(params.get("reason") or ""),
+                reason=_text(params.get("reason") or "", 10_000),
             )
-        except KeyError as error:
-            raise InvalidRequest("a plan run needs the cycle_id") from error
         except (TypeError, ValueError, AttributeError) as error:
             raise InvalidRequest(f"the plan run parameters are not valid: {error}") from error
+
+
+def _identifier(value: Any) -> int:
+    """A row id as the database stores it (32 bits): anything else would fail in the database, not here."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not 1 <= int(value) <= MAX_ID:
+        raise ValueError(f"{value!r} is not an id")
+    return int(value)
+
+
+def _text(value: Any, limit: int) -> str:
+    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+        raise ValueError(f"expected a text of at most {limit} characters")
+    return value
 
 
 def _open_cycle(session: Session, cycle_id: int) -> PlanningCycle:

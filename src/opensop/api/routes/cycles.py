@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from opensop.api.deps import CurrentUser, IdPath, WorkspaceDep, guarded
+from opensop.api.routes.data import run_read
 from opensop.api.schemas import (
     AssumptionCreate,
     AssumptionRead,
@@ -18,14 +19,17 @@ from opensop.api.schemas import (
     DecisionCreate,
     DecisionRead,
     DecisionUpdate,
+    PlanRunCreate,
     ReasonCreate,
+    RunRead,
     SnapshotRead,
     StepRead,
 )
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action
 from opensop.cycle.steps import StepName
-from opensop.services import collaboration, cycles
+from opensop.pipeline import StepName as PipelineStep
+from opensop.services import collaboration, cycles, plan_runs, plans, runs
 from opensop.services.cycles import CycleView
 from opensop.store.cycle_tables import PlanningCycle
 
@@ -163,3 +167,29 @@ def update_assumption(
         reason=body.reason,
     )
     return AssumptionRead.model_validate(row)
+
+
+@router.post("/cycles/{cycle_id}/plan-runs", response_model=RunRead, status_code=202, **guarded(Action.EDIT_PLAN))
+def create_plan_run(cycle_id: IdPath, body: PlanRunCreate, workspace: WorkspaceDep, user: CurrentUser) -> RunRead:
+    """Queue the monthly job on the cycle's data for the worker; poll GET /runs/{id} for its progress and result
+    (`result.plan_version_id` once it succeeded)."""
+    request = plan_runs.PlanRequest(
+        cycle_id=cycle_id,
+        base_version_id=body.base_version_id,
+        in_place=body.in_place,
+        scenario=body.scenario,
+        label=body.label,
+        levers=plan_runs.Levers(body.demand_pct, body.capacity_pct),
+        until=PipelineStep(body.until) if body.until else None,
+        config=plans.parse_config(body.config),
+        reason=body.reason,
+    )
+    run = runs.submit_run(workspace, actor=user, step=plan_runs.PLAN_STEP, params=request.to_params())
+    return run_read(run)
+
+
+@router.get("/cycles/{cycle_id}/plan-runs", response_model=list[RunRead], **guarded(Action.VIEW))
+def list_plan_runs(cycle_id: IdPath, workspace: WorkspaceDep, user: CurrentUser) -> list[RunRead]:
+    """The cycle's recent plan runs, newest first."""
+    found = runs.recent_runs(workspace, actor=user, step=plan_runs.PLAN_STEP, match={"cycle_id": cycle_id})
+    return [run_read(run) for run in found]
