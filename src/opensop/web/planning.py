@@ -22,22 +22,24 @@ from opensop.finance.projection import FinancialPlan
 from opensop.reports.excel import Grid, GridRow
 from opensop.schema.frames import PlanningData
 from opensop.services import cycles, imports, overrides, plan_runs, plans, runs
-from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion, Run
+from opensop.services.records import PlanningCycle, PlanOverride, PlanVersion, Run
 from opensop.web.core import Page
 
-_DATASETS: dict[int, PlanningData] = {}
+_DATASETS: dict[tuple[str, int], PlanningData] = {}
 _DATASET_LOCK = threading.Lock()
 BASE_SCENARIO = "base"
 ACTIVE = ("queued", "running")
 
 
 def dataset(page: Page, load_id: int | None) -> tuple[int, PlanningData]:
+    """A load's dataset, kept per (database, load id): two workspaces served by one process share nothing."""
+    database = page.workspace.settings.resolved_database_url
     with _DATASET_LOCK:
-        if load_id is not None and load_id in _DATASETS:
-            return load_id, _DATASETS[load_id]
+        if load_id is not None and (database, load_id) in _DATASETS:
+            return load_id, _DATASETS[(database, load_id)]
     found_id, data = imports.current_dataset(page.workspace, load_id)
     with _DATASET_LOCK:
-        _DATASETS[found_id] = data
+        _DATASETS[(database, found_id)] = data
         if len(_DATASETS) > 4:
             _DATASETS.pop(next(iter(_DATASETS)))
     return found_id, data

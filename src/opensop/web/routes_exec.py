@@ -17,7 +17,7 @@ from opensop.pipeline import StepName
 from opensop.reports import pack as packs
 from opensop.services import collaboration, plan_runs, plans, runs, scenario_definitions
 from opensop.services.failures import InvalidRequest
-from opensop.store.cycle_tables import PlanVersion
+from opensop.services.records import PlanVersion
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
 from opensop.web.planning import (
     current_cycle,

@@ -20,7 +20,7 @@ from opensop.finance.projection import FinancialPlan
 from opensop.pipeline import StepName
 from opensop.services import plan_runs, plans, runs
 from opensop.services.failures import InvalidRequest
-from opensop.store.cycle_tables import PlanVersion
+from opensop.services.records import PlanVersion
 from opensop.web import charts
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, redirect, render
 from opensop.web.planning import (

@@ -31,7 +31,7 @@ from opensop.cycle.steps import StepName
 from opensop.pipeline import StepName as PipelineStep
 from opensop.services import collaboration, cycles, plan_runs, plans, runs
 from opensop.services.cycles import CycleView
-from opensop.store.cycle_tables import PlanningCycle
+from opensop.services.records import PlanningCycle
 
 router = APIRouter(tags=["cycles"])
 

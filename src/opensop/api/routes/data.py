@@ -11,7 +11,7 @@ from opensop.api.deps import CurrentUser, IdPath, WorkspaceDep, guarded
 from opensop.api.schemas import ImportRead, LoadRead, LoadReportRead, RunCreate, RunRead
 from opensop.cycle.permissions import Action
 from opensop.services import runs, uploads
-from opensop.store.cycle_tables import Run
+from opensop.services.records import Run
 
 router = APIRouter(tags=["data"])
 
