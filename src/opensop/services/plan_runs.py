@@ -92,7 +92,8 @@ class PlanRequest:
     with it, the run uses that version's overrides, dataset load, configuration and kept forecast, and either
     replaces its content (`in_place`, a draft only) or creates a new draft (a scenario). `until` is the last
     pipeline step; None plans an in-place run as deep as the version's current content (recomputing a consensus
-    after an override keeps a supply plan if the version had one) and a new version through the KPIs."""
+    after an override keeps a supply plan if the version had one) and a new version through the KPIs. Levers are
+    those of the request, also in place: a scenario version is re-planned by naming its levers again."""
 
     cycle_id: int
     base_version_id: int | None = None
@@ -188,6 +189,10 @@ def _base_version(session: Session, request: PlanRequest) -> PlanVersion | None:
     if request.in_place and version.status != PlanStatus.DRAFT:
         raise InvalidTransition(
             f"a {version.status} plan version cannot be modified", hint="revise it, or plan a new draft"
+        )
+    if request.in_place and request.config is not None and request.config != plans.parse_config(version.config):
+        raise InvalidRequest(
+            "a version is recomputed with the configuration it stores", hint="plan a new draft to change it"
         )
     return version
 
