@@ -4,19 +4,22 @@
     ├── DataValidationError           input data breaks the data contract (carries the ValidationReport)
     ├── SourceError                   a file or folder cannot be read at all (missing, encoding, format)
     ├── NotFoundError                 a named object (plan version, scenario, load) does not exist
+    ├── NotAuthenticated              no valid credentials (HTTP 401)
+    ├── InvalidRequest                a value the rules refuse: bad name, out-of-range lever (HTTP 400)
     ├── InfeasiblePlanError           the supply model has no solution; names the conflicting data
     ├── SolverError                   the solver stopped without a usable answer (time limit, numerical trouble)
     ├── WorkflowError                 the cycle rules refuse an action
     │   ├── InvalidTransition         e.g. approving a draft, editing an approved plan
     │   └── NotAuthorized             the role may not do this
-    └── ConflictError                 a stale write (someone changed the cell since it was read)
+    └── ConflictError                 a write that lost a race (HTTP 409)
+        └── StaleWrite                someone changed the row since it was read; carries the current row
 
 Anything that is not an OpenSOPError is a bug and is shown with its traceback.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from opensop.ingest.report import ValidationReport
@@ -80,3 +83,19 @@ class NotAuthorized(WorkflowError):
 
 class ConflictError(OpenSOPError):
     exit_code = 7
+
+
+class NotAuthenticated(OpenSOPError):
+    exit_code = 6
+
+
+class InvalidRequest(OpenSOPError):
+    exit_code = 2
+
+
+class StaleWrite(ConflictError):
+    """Someone changed the row since it was read; `current` is what is stored now (None: it does not exist)."""
+
+    def __init__(self, message: str, *, current: dict[str, Any] | None) -> None:
+        super().__init__(message, hint="reload the current value and apply your change again")
+        self.current = current

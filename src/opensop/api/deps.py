@@ -13,9 +13,9 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from opensop.cycle.permissions import Action, require
+from opensop.errors import NotAuthenticated
 from opensop.services import auth
 from opensop.services.auth import Principal
-from opensop.services.failures import NotAuthenticated
 from opensop.services.workspace import Workspace
 
 ACTION_KEY = "x-opensop-action"

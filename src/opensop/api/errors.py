@@ -11,14 +11,16 @@ from opensop.errors import (
     ConflictError,
     DataValidationError,
     InfeasiblePlanError,
+    InvalidRequest,
+    NotAuthenticated,
     NotAuthorized,
     NotFoundError,
     OpenSOPError,
     SolverError,
     SourceError,
+    StaleWrite,
     WorkflowError,
 )
-from opensop.services.failures import InvalidRequest, NotAuthenticated, StaleWrite
 
 STATUS_BY_ERROR: tuple[tuple[type[OpenSOPError], int], ...] = (
     (NotAuthenticated, 401),

@@ -17,8 +17,7 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import select, update
 
 from opensop.cycle.permissions import Action, Role, require
-from opensop.errors import ConflictError, NotFoundError
-from opensop.services.failures import InvalidRequest, NotAuthenticated
+from opensop.errors import ConflictError, InvalidRequest, NotAuthenticated, NotFoundError
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import ApiToken, AppUser

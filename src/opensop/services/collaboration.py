@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import AssumptionStatus, DecisionStatus
-from opensop.errors import NotFoundError
+from opensop.errors import InvalidRequest, NotFoundError
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest
 from opensop.services.versioned import update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories

@@ -28,9 +28,8 @@ from opensop.cycle.steps import (
     months_between,
     roll_horizon,
 )
-from opensop.errors import ConflictError, NotFoundError
+from opensop.errors import ConflictError, NotFoundError, StaleWrite
 from opensop.services.auth import Principal
-from opensop.services.failures import StaleWrite
 from opensop.services.workspace import Workspace
 from opensop.store import plan_rows, repositories
 from opensop.store.cycle_tables import CycleStep, ForecastSnapshot, PlanMeasure, PlanningCycle, PlanVersion

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import OverrideLevel, PlanStatus, check_editable
 from opensop.demand.consensus import OverrideKind, OverrideSource
-from opensop.errors import NotFoundError
+from opensop.errors import InvalidRequest, NotFoundError, StaleWrite
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest, StaleWrite
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import PlanOverride, PlanVersion

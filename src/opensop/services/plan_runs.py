@@ -34,12 +34,11 @@ from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
 from opensop.cycle.plan_measures import plan_measures, statistical_cells
 from opensop.cycle.status import CycleStatus, PlanStatus
-from opensop.errors import InfeasiblePlanError, InvalidTransition, NotFoundError, SolverError
+from opensop.errors import InfeasiblePlanError, InvalidRequest, InvalidTransition, NotFoundError, SolverError
 from opensop.pipeline import OVERRIDE_COLUMNS, STEPS, CycleResult, StepName, restore_forecast, run_steps
 from opensop.schema.frames import PlanningData
 from opensop.services import plans
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion, Run

@@ -25,9 +25,8 @@ from opensop.cycle.status import (
     check_editable,
     check_transition,
 )
-from opensop.errors import InvalidTransition, NotFoundError
+from opensop.errors import InvalidRequest, InvalidTransition, NotFoundError, StaleWrite
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest, StaleWrite
 from opensop.services.workspace import Workspace
 from opensop.store import plan_rows, repositories
 from opensop.store.cycle_tables import PlanningCycle, PlanVersion

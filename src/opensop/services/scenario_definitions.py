@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
-from opensop.errors import ConflictError, NotFoundError
+from opensop.errors import ConflictError, InvalidRequest, NotFoundError
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest
 from opensop.services.versioned import update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories

@@ -14,10 +14,9 @@ from typing import Any
 import openpyxl
 
 from opensop.cycle.permissions import Action, require
-from opensop.errors import NotFoundError, SourceError
+from opensop.errors import InvalidRequest, NotFoundError, SourceError
 from opensop.services import imports
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest
 from opensop.services.workspace import Workspace
 from opensop.store.database import transaction
 from opensop.store.tables import DatasetLoad

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from opensop.errors import StaleWrite
 from opensop.services.auth import Principal
-from opensop.services.failures import StaleWrite
 from opensop.store import repositories
 
 Row = TypeVar("Row")

@@ -22,10 +22,9 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from opensop.cycle.permissions import Action, Role, is_allowed
-from opensop.errors import ConflictError, NotAuthorized, NotFoundError, OpenSOPError, WorkflowError
+from opensop.errors import ConflictError, NotAuthenticated, NotAuthorized, NotFoundError, OpenSOPError, WorkflowError
 from opensop.services import auth
 from opensop.services.auth import Principal
-from opensop.services.failures import NotAuthenticated
 from opensop.services.workspace import Workspace
 from opensop.web.i18n import LANGUAGE_COOKIE, choose_language, translate
 

@@ -10,9 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from opensop.cycle.status import StepStatus
 from opensop.cycle.steps import StepName
-from opensop.errors import OpenSOPError
+from opensop.errors import InvalidRequest, OpenSOPError
 from opensop.services import audit_log, auth, collaboration, cycles, uploads
-from opensop.services.failures import InvalidRequest
 from opensop.web.core import (
     PREFIX,
     SESSION_COOKIE,

@@ -20,11 +20,10 @@ from fastapi.responses import HTMLResponse, Response
 from opensop.cycle.permissions import Role
 from opensop.cycle.status import OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
-from opensop.errors import OpenSOPError
+from opensop.errors import InvalidRequest, OpenSOPError, StaleWrite
 from opensop.pipeline import StepName
 from opensop.reports.excel import CellChange, Grid, grid_workbook, read_grid_upload
 from opensop.services import overrides, plan_runs, runs
-from opensop.services.failures import InvalidRequest, StaleWrite
 from opensop.services.overrides import OverrideCell
 from opensop.web import charts
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render

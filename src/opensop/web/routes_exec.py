@@ -11,12 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from opensop.cycle.plan_measures import key_numbers
 from opensop.cycle.status import DecisionStatus, PlanStatus
-from opensop.errors import NotFoundError
+from opensop.errors import InvalidRequest, NotFoundError
 from opensop.finance.projection import FinancialPlan
 from opensop.pipeline import StepName
 from opensop.reports import pack as packs
 from opensop.services import collaboration, plan_runs, plans, runs, scenario_definitions
-from opensop.services.failures import InvalidRequest
 from opensop.services.records import PlanVersion
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
 from opensop.web.planning import (

@@ -14,12 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from opensop.cycle.plan_measures import capacity_use, key_numbers
 from opensop.cycle.status import PlanStatus
-from opensop.errors import NotFoundError
+from opensop.errors import InvalidRequest, NotFoundError
 from opensop.finance.gaps import vs_budget, vs_plan
 from opensop.finance.projection import FinancialPlan
 from opensop.pipeline import StepName
 from opensop.services import plan_runs, plans, runs
-from opensop.services.failures import InvalidRequest
 from opensop.services.records import PlanVersion
 from opensop.web import charts
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, redirect, render

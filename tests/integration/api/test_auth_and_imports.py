@@ -14,9 +14,8 @@ from typer.testing import CliRunner
 
 from opensop.cli import user_commands
 from opensop.cycle.permissions import Role
-from opensop.errors import NotAuthorized
+from opensop.errors import NotAuthenticated, NotAuthorized
 from opensop.services import auth
-from opensop.services.failures import NotAuthenticated
 from opensop.services.workspace import Workspace
 from opensop.store.cycle_tables import ApiToken
 from opensop.store.database import transaction

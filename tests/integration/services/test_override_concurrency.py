@@ -18,9 +18,9 @@ from sqlalchemy import create_engine
 from opensop.config import Settings
 from opensop.cycle.status import OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
+from opensop.errors import StaleWrite
 from opensop.services import cycles, overrides, plans
 from opensop.services.audit_log import query_audit
-from opensop.services.failures import StaleWrite
 from opensop.services.overrides import OverrideCell
 from opensop.services.workspace import Workspace, init_workspace
 from opensop.store.database import session_factory

@@ -21,11 +21,10 @@ from opensop.cycle.plan_measures import plan_measures
 from opensop.cycle.status import OverrideLevel, PlanStatus
 from opensop.cycle.steps import CONSENSUS_MEASURE
 from opensop.demand.consensus import OverrideKind, OverrideSource
-from opensop.errors import InvalidTransition, NotAuthorized, NotFoundError
+from opensop.errors import InvalidRequest, InvalidTransition, NotAuthorized, NotFoundError
 from opensop.pipeline import StepName, run_pipeline
 from opensop.services import cycles, imports, overrides, plan_runs, plans, runs
 from opensop.services.auth import Principal
-from opensop.services.failures import InvalidRequest
 from opensop.services.overrides import OverrideCell
 from opensop.services.workspace import Workspace
 from opensop.store.cycle_tables import Run

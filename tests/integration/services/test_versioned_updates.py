@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from opensop.cycle.status import AssumptionStatus, DecisionStatus
+from opensop.errors import StaleWrite
 from opensop.services import collaboration, scenario_definitions
-from opensop.services.failures import StaleWrite
 from opensop.services.workspace import Workspace
 from opensop.store.database import transaction
 from opensop.store.tables import AuditEvent
