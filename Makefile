@@ -20,8 +20,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.installed: $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen --extra distributed
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our dev machines) nothing is ever cached, and every
+# interpreter compiles pandas, scipy, ... again: `import opensop.scenarios.run` 2.7 s -> 1.1 s, the CLI 9.2 -> 3.3 s.
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml Makefile
+	$(UV) sync --frozen --extra distributed --compile-bytecode
 	touch $@
 
 install: $(VENV)/.installed

@@ -13,7 +13,7 @@ from opensop.cli.console import console
 from opensop.cli.progress import stages
 from opensop.cli.state import STATE
 from opensop.errors import SourceError
-from opensop.scenarios import Scenario, seed_scenarios, to_csv, to_excel
+from opensop.scenarios import AUTO, MAX_WORKERS, Scenario, Workers, seed_scenarios, to_csv, to_excel
 from opensop.services import scenario_runs
 from opensop.services.auth import Principal
 from opensop.services.workspace import open_workspace
@@ -23,6 +23,15 @@ scenario = typer.Typer(help="Pre-S&OP scenarios: create, list, run and compare."
 
 def _actor() -> Principal:
     return Principal.system(STATE.actor)
+
+
+def _workers(value: str) -> Workers:
+    """`auto` or a number of processes from 1 to MAX_WORKERS."""
+    if value == AUTO:
+        return AUTO
+    if value.isdigit() and 1 <= int(value) <= MAX_WORKERS:
+        return int(value)
+    raise typer.BadParameter(f"give auto or a number from 1 to {MAX_WORKERS}, not {value!r}", param_hint="--workers")
 
 
 @scenario.command("create")
@@ -75,14 +84,22 @@ def compare(
     names: Annotated[list[str] | None, typer.Argument(help="Scenarios to compare (default: all stored).")] = None,
     csv: Annotated[Path | None, typer.Option(help="Folder to write the comparison as CSV files.")] = None,
     excel: Annotated[Path | None, typer.Option(help="Excel workbook to write the comparison to.")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=2, help="Scenarios solved at once.")] = 1,
+    workers: Annotated[
+        str,
+        typer.Option(
+            help="Scenarios solved at once: auto (parallel processes only when the batch repays starting them) or N."
+        ),
+    ] = AUTO,
 ) -> None:
     """Run the base and the scenarios on the latest data and compare KPIs, money and what breaks."""
+    processes = _workers(workers)
     workspace = open_workspace(STATE.settings)
     try:
         with stages("Scenarios") as stage:
             stage("planning the base and each scenario")
-            comparison = scenario_runs.compare_scenarios(workspace, actor=_actor(), names=names or (), workers=workers)
+            comparison = scenario_runs.compare_scenarios(
+                workspace, actor=_actor(), names=names or (), workers=processes
+            )
     finally:
         workspace.dispose()
     kpis = comparison.kpis

@@ -1,7 +1,7 @@
 """Scenarios: a base + levers + config overrides, run one by one or in parallel, compared along `scenario`.
 
 Scenario(name, levers, config_overrides) -> to_dict / from_dict / content_hash
-run(base_data, base_demand, scenario, config) -> ScenarioResult;  run_many(...) -> list[ScenarioResult]
+run(base_data, base_demand, scenario, config) -> ScenarioResult;  run_many(..., workers=AUTO) -> list[ScenarioResult]
 compare(results, base=...) -> Comparison;  gap_analysis(data, demand, result) -> GapAnalysis
 to_csv(report, directory), to_excel(report, path);  seed_scenarios() -> the demo's four scenarios
 """
@@ -28,14 +28,26 @@ from opensop.scenarios.levers import (
     SupplierLoss,
     lever_from_dict,
 )
-from opensop.scenarios.run import ScenarioResult, run, run_many, stack
+from opensop.scenarios.run import (
+    AUTO,
+    MAX_WORKERS,
+    ScenarioResult,
+    Workers,
+    choose_workers,
+    run,
+    run_many,
+    stack,
+    usable_cores,
+)
 from opensop.scenarios.scenario import Scenario
 from opensop.scenarios.seeds import BASE, seed_scenarios
 
 __all__ = [
+    "AUTO",
     "BASE",
     "GOODWILL_RATE",
     "LEVERS",
+    "MAX_WORKERS",
     "CapacityChange",
     "CapacityInvestment",
     "Comparison",
@@ -55,6 +67,8 @@ __all__ = [
     "ServiceLevelTarget",
     "SetObjective",
     "SupplierLoss",
+    "Workers",
+    "choose_workers",
     "compare",
     "gap_analysis",
     "lever_from_dict",
@@ -64,4 +78,5 @@ __all__ = [
     "stack",
     "to_csv",
     "to_excel",
+    "usable_cores",
 ]

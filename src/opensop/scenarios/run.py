@@ -8,12 +8,16 @@ data, demand, scenario and config give bit-identical frames, hence the same `Sce
 from __future__ import annotations
 
 import hashlib
+import math
 import multiprocessing
+import os
+import sys
 import time
+import types
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from typing import Final, Literal, TypeAlias
 
 import pandas as pd
 
@@ -25,6 +29,12 @@ from opensop.scenarios.scenario import Scenario
 from opensop.schema import PlanningData
 
 MAX_WORKERS = 2
+AUTO: Final = "auto"
+Workers: TypeAlias = int | Literal["auto"]
+# Wall time from creating the pool to both workers ready, measured on the 2-core dev machine (bytecode compiled):
+# 1.1 s from a script, 2.9 s from the `opensop` command (the forkserver imports what its main imports), 0.1 s
+# when this process already started the forkserver. `choose_workers` uses the command's cold figure.
+POOL_START_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,93 @@ def run(
     )
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """What every scenario of a `run_many` call shares; sent to each worker process once, not with each task."""
+
+    data: PlanningData
+    demand: pd.DataFrame
+    config: PlanningConfig
+    accuracy: pd.DataFrame | None
+
+    def run(self, scenario: Scenario) -> ScenarioResult:
+        return run(self.data, self.demand, scenario, self.config, accuracy=self.accuracy)
+
+
+_WORKER_BATCH: list[_Batch] = []  # the batch of this worker process, set by `_start_worker`
+
+
+def _start_worker(batch: _Batch) -> None:
+    _WORKER_BATCH[:] = [batch]
+
+
+def _run_in_worker(scenario: Scenario) -> ScenarioResult:
+    return _WORKER_BATCH[0].run(scenario)
+
+
+def _preload() -> list[str]:
+    """Modules the forkserver imports once, before it forks the workers.
+
+    multiprocessing re-runs the parent's `__main__` in every child (so that functions defined there unpickle);
+    the `opensop` command's main imports the whole CLI, about 9 s without bytecode on our 2-core machine. With the
+    modules that main's top level came from already imported in the forkserver, that re-run costs nothing and
+    the workers start in milliseconds. (Python 3.11's own `"__main__"` preload entry never fires: the forkserver
+    looks for a `main_path` key that `spawn.get_preparation_data` does not produce.)
+    """
+    names = {__name__}
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None:
+        names.add(spec.name)
+    for value in vars(main).values() if main is not None else ():
+        module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+        if isinstance(module, str) and not module.startswith("__"):
+            names.add(module)
+    return sorted(names)
+
+
+def _pool(workers: int, batch: _Batch) -> ProcessPoolExecutor:
+    """Worker processes forked from a forkserver (spawned where there is none, e.g. Windows).
+
+    The forkserver is a fresh interpreter that imports the planning modules once and has run no solver and
+    opened no database, so its forks inherit no solver state, connections or file handles from the caller (plain
+    `fork` would) and, unlike `spawn`, do not import everything again: a worker is ready in milliseconds, and the
+    forkserver stays up for the next pool of this process. (numpy's OpenBLAS threads, started at import, are
+    stopped and re-created around the fork by OpenBLAS' own fork handlers.)
+    """
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload(_preload())
+        context = forkserver
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(batch,))
+
+
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one, e.g. under taskset or a cgroup)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def choose_workers(remaining: int, seconds_each: float, *, cores: int) -> int:
+    """Processes worth starting for `remaining` scenarios that each take about `seconds_each` alone.
+
+    Parallel runs only pay when the wall time they save, (remaining - ceil(remaining / workers)) x seconds_each,
+    exceeds the pool's start, POOL_START_SECONDS. Scenario runs are single-threaded (HiGHS' simplex; in-worker
+    CPU time equals in-process CPU time, so there is no thread oversubscription to limit), hence one worker per
+    usable core, at most MAX_WORKERS. Break-even on 2 cores: the demo company at 12 months takes ~1.3 s per
+    scenario, so 7 scenarios (the base + 6) before parallel pays; the 2-family smoke data (~0.5 s) needs 13.
+    """
+    workers = min(MAX_WORKERS, cores, remaining)
+    if workers < 2:
+        return 1
+    saved = (remaining - math.ceil(remaining / workers)) * seconds_each
+    return workers if saved > POOL_START_SECONDS else 1
+
+
 def run_many(
     base_data: PlanningData,
     base_demand: pd.DataFrame,
@@ -97,21 +194,33 @@ def run_many(
     config: PlanningConfig,
     *,
     accuracy: pd.DataFrame | None = None,
-    workers: int = MAX_WORKERS,
+    workers: Workers = AUTO,
 ) -> list[ScenarioResult]:
-    """`run` for each scenario, on up to `workers` processes (1: in this process), results in scenario order.
+    """`run` for each scenario, in scenario order: on `workers` processes, or AUTO to let `choose_workers` decide.
 
-    Worker processes are started with `spawn` (a fresh interpreter: no solver threads inherited from a fork).
+    AUTO plans the first scenario (usually the base) in this process and times it; that time decides whether
+    the rest are worth a pool. 1 runs everything in this process. In a pool the shared data go to each worker
+    once (initializer); a task carries only its scenario. Results are the same whichever way they were run.
     """
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must be unique: {names}")
-    job = partial(run, base_data, base_demand, config=config, accuracy=accuracy)
+    batch = _Batch(base_data, base_demand, config, accuracy)
+    if workers == AUTO:
+        if not scenarios:
+            return []
+        first = batch.run(scenarios[0])
+        rest = scenarios[1:]
+        chosen = choose_workers(len(rest), first.seconds, cores=usable_cores())
+        return [first, *_run_all(batch, rest, chosen)]
+    return _run_all(batch, scenarios, workers)
+
+
+def _run_all(batch: _Batch, scenarios: Sequence[Scenario], workers: int) -> list[ScenarioResult]:
     if workers <= 1 or len(scenarios) <= 1:
-        return [job(s) for s in scenarios]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(scenarios)), mp_context=context) as pool:
-        return list(pool.map(job, scenarios))
+        return [batch.run(s) for s in scenarios]
+    with _pool(min(workers, len(scenarios)), batch) as pool:
+        return list(pool.map(_run_in_worker, scenarios))
 
 
 def stack(results: Sequence[ScenarioResult]) -> dict[str, pd.DataFrame]:

@@ -10,7 +10,7 @@ from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
 from opensop.errors import NotFoundError
 from opensop.pipeline import StepName, run_pipeline
-from opensop.scenarios import BASE, Comparison, Scenario, compare, run_many
+from opensop.scenarios import AUTO, BASE, Comparison, Scenario, Workers, compare, run_many
 from opensop.services import scenario_definitions
 from opensop.services.auth import Principal
 from opensop.services.imports import current_dataset
@@ -37,12 +37,13 @@ def compare_scenarios(
     actor: Principal,
     names: Sequence[str] = (),
     config: PlanningConfig | None = None,
-    workers: int = 1,
+    workers: Workers = AUTO,
 ) -> Comparison:
     """Run the base and the named stored scenarios (all when none named) on the latest load and compare them.
 
     The base demand is the consensus of the demand review on that load, so every scenario moves from the same
-    starting point; results stack under the scenario name, nothing is copied in the database.
+    starting point; results stack under the scenario name, nothing is copied in the database. `workers`: see
+    `opensop.scenarios.run_many` (AUTO starts processes only when the batch is long enough to repay them).
     """
     require(actor.role, Action.VIEW)
     chosen = stored_scenarios(workspace, actor=actor)

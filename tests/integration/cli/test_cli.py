@@ -89,12 +89,20 @@ def test_scenario_create_and_compare_writes_csv_and_excel(tmp_path: Path) -> Non
     assert "Export +50 %" in ranking
     assert "Base" in ranking
     assert (tmp_path / "c.xlsx").stat().st_size > 0
+    # the default (auto) ran everything in the command's process; two worker processes give the same files
+    forked = tmp_path / "forked"
+    in_parallel = opensop("scenario", "compare", "--workers", "2", "--csv", str(forked), workspace=workspace)
+    assert in_parallel.returncode == 0, in_parallel.stdout + in_parallel.stderr
+    assert sorted(p.name for p in forked.iterdir()) == sorted(p.name for p in out.iterdir())
+    for written in out.iterdir():
+        assert (forked / written.name).read_bytes() == written.read_bytes(), written.name
 
 
 def test_usage_mistakes_exit_2_with_a_message_and_no_traceback(tmp_path: Path) -> None:
     for args, message in (
         (("plan", "--bogus"), "No such option: --bogus"),
         (("plan", "--horizon", "2"), "greater than or equal to 3"),
+        (("scenario", "compare", "--workers", "3"), "give auto or a number from 1 to 2"),
     ):
         done = opensop(*args, workspace=tmp_path / "ws")
         assert done.returncode == 2, args

@@ -11,8 +11,10 @@ from openpyxl import load_workbook
 from opensop.config import Objective
 from opensop.demo.company import RESOURCE_IDS, SUPPLIERS
 from opensop.scenarios import (
+    AUTO,
     BASE,
     LEVERS,
+    MAX_WORKERS,
     CapacityChange,
     CapacityInvestment,
     CostChange,
@@ -27,6 +29,7 @@ from opensop.scenarios import (
     ServiceLevelTarget,
     SetObjective,
     SupplierLoss,
+    choose_workers,
     compare,
     gap_analysis,
     run,
@@ -35,7 +38,9 @@ from opensop.scenarios import (
     stack,
     to_csv,
     to_excel,
+    usable_cores,
 )
+from opensop.scenarios.run import POOL_START_SECONDS
 from tests.unit.finance.conftest import tiny_config, tiny_data, tiny_demand
 
 ALL_LEVERS = (
@@ -137,11 +142,27 @@ def test_rerun_gives_the_same_hash_and_parallel_equals_sequential() -> None:
     assert first.content_hash() == again.content_hash()
     sequential = run_many(data, demand, scenarios, config, workers=1)
     parallel = run_many(data, demand, scenarios, config, workers=2)
+    automatic = run_many(data, demand, scenarios, config, workers=AUTO)
     assert [r.name for r in parallel] == [s.name for s in scenarios]
     assert [r.content_hash() for r in parallel] == [r.content_hash() for r in sequential]
+    assert [r.content_hash() for r in automatic] == [r.content_hash() for r in sequential]
+    assert len({r.content_hash() for r in sequential}) == len(scenarios)  # the hash tells the scenarios apart
     assert sequential[1].content_hash() == first.content_hash()
     stacked = stack(sequential)
     assert set(stacked["kpis"]["scenario"]) == {"Base", "More demand", "Outage"}
+
+
+def test_auto_starts_processes_only_when_they_repay_their_start() -> None:
+    # 4 scenarios left on 2 workers finish in the time of 2: the saving is 2 x seconds_each
+    assert choose_workers(4, POOL_START_SECONDS / 2 + 0.1, cores=2) == 2
+    assert choose_workers(4, POOL_START_SECONDS / 2 - 0.1, cores=2) == 1
+    # 3 left take 2 rounds on 2 workers: the saving is 1 x seconds_each
+    assert choose_workers(3, POOL_START_SECONDS - 0.1, cores=2) == 1
+    assert choose_workers(3, POOL_START_SECONDS + 0.1, cores=2) == 2
+    assert choose_workers(50, 60.0, cores=1) == 1
+    assert choose_workers(1, 60.0, cores=8) == 1
+    assert choose_workers(50, 60.0, cores=8) == MAX_WORKERS
+    assert usable_cores() >= 1
 
 
 def test_comparison_ranking_issues_and_export(tmp_path: Path) -> None:
