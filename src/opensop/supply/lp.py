@@ -235,7 +235,9 @@ def solve(
     objective = float(highs.getInfo().objective_function_value) if status is SolveStatus.OPTIMAL else float("nan")
     if status is SolveStatus.OPTIMAL:
         solution = highs.getSolution()
-        values = np.asarray(solution.col_value, dtype=float)
+        # HiGHS honours bounds up to its feasibility tolerance (1e-7): a stock of -6e-8 is solver noise, and a
+        # plan must not show negative stock, so values are put back inside their bounds
+        values = np.clip(np.asarray(solution.col_value, dtype=float), model.col_lower_, model.col_upper_)
         duals = np.asarray(solution.row_dual, dtype=float)
     else:
         values = np.zeros(program.n_vars)
