@@ -125,20 +125,19 @@ def _run_in_worker(scenario: Scenario) -> ScenarioResult:
 
 
 def _preload() -> list[str]:
-    """Modules the forkserver imports once, before it forks the workers.
+    """Modules the forkserver imports once, before it forks the workers: this one and those `__main__` imports.
 
     multiprocessing re-runs the parent's `__main__` in every child (so that functions defined there unpickle);
     the `opensop` command's main imports the whole CLI (3.3 s here, 9 s without compiled bytecode). With the
     modules that main's top level came from already imported in the forkserver, that re-run costs nothing and
-    the workers start in milliseconds; `import a.b` in a script binds only `a`, so such a script's workers still
-    import `a.b` themselves. (Python 3.11's own `"__main__"` preload entry never fires: the forkserver
-    looks for a `main_path` key that `spawn.get_preparation_data` does not produce.)
+    the workers start in milliseconds. They are read off the main's namespace (`import a.b` binds only `a`, so
+    a script written that way has its workers import `a.b` again). A main run with `-m` is not preloaded itself:
+    the child re-runs it under another name, and runpy warns when the module is already imported. (Python
+    3.11's own `"__main__"` preload entry never fires: the forkserver looks for a `main_path` key that
+    `spawn.get_preparation_data` does not produce.)
     """
     names = {__name__}
     main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is not None:
-        names.add(spec.name)
     for value in vars(main).values() if main is not None else ():
         module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
         if isinstance(module, str) and not module.startswith("__"):
