@@ -31,9 +31,9 @@ from opensop.schema import PlanningData
 MAX_WORKERS = 2
 AUTO: Final = "auto"
 Workers: TypeAlias = int | Literal["auto"]
-# Wall time from creating the pool to both workers ready, measured on the 2-core dev machine (bytecode compiled):
-# 1.1 s from a script, 2.9 s from the `opensop` command (the forkserver imports what its main imports), 0.1 s
-# when this process already started the forkserver. `choose_workers` uses the command's cold figure.
+# Wall time from creating the pool to both workers ready, measured on the idle 2-core dev machine with bytecode
+# compiled: 1.1 s from a script, 2.8 s from the `opensop` command (the forkserver imports what its main imports;
+# 7.8 s without compiled bytecode), 0.1 s once this process has started the forkserver. AUTO uses the command's.
 POOL_START_SECONDS = 3.0
 
 
@@ -125,19 +125,19 @@ def _run_in_worker(scenario: Scenario) -> ScenarioResult:
 
 
 def _preload() -> list[str]:
-    """Modules the forkserver imports once, before it forks the workers.
+    """Modules the forkserver imports once, before it forks the workers: this one and those `__main__` imports.
 
     multiprocessing re-runs the parent's `__main__` in every child (so that functions defined there unpickle);
-    the `opensop` command's main imports the whole CLI, about 9 s without bytecode on our 2-core machine. With the
+    the `opensop` command's main imports the whole CLI (3.3 s here, 9 s without compiled bytecode). With the
     modules that main's top level came from already imported in the forkserver, that re-run costs nothing and
-    the workers start in milliseconds. (Python 3.11's own `"__main__"` preload entry never fires: the forkserver
-    looks for a `main_path` key that `spawn.get_preparation_data` does not produce.)
+    the workers start in milliseconds. They are read off the main's namespace (`import a.b` binds only `a`, so
+    a script written that way has its workers import `a.b` again). A main run with `-m` is not preloaded itself:
+    the child re-runs it under another name, and runpy warns when the module is already imported. (Python
+    3.11's own `"__main__"` preload entry never fires: the forkserver looks for a `main_path` key that
+    `spawn.get_preparation_data` does not produce.)
     """
     names = {__name__}
     main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is not None:
-        names.add(spec.name)
     for value in vars(main).values() if main is not None else ():
         module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
         if isinstance(module, str) and not module.startswith("__"):
@@ -175,10 +175,16 @@ def choose_workers(remaining: int, seconds_each: float, *, cores: int) -> int:
     """Processes worth starting for `remaining` scenarios that each take about `seconds_each` alone.
 
     Parallel runs only pay when the wall time they save, (remaining - ceil(remaining / workers)) x seconds_each,
-    exceeds the pool's start, POOL_START_SECONDS. Scenario runs are single-threaded (HiGHS' simplex; in-worker
-    CPU time equals in-process CPU time, so there is no thread oversubscription to limit), hence one worker per
-    usable core, at most MAX_WORKERS. Break-even on 2 cores: the demo company at 12 months takes ~1.3 s per
-    scenario, so 7 scenarios (the base + 6) before parallel pays; the 2-family smoke data (~0.5 s) needs 13.
+    exceeds the pool's start, POOL_START_SECONDS. A scenario run is single-threaded (HiGHS' simplex): two
+    workers on the idle 2-core machine each take the wall and CPU time the run takes in this process, so there
+    are no solver or BLAS threads to limit, and one worker per usable core (at most MAX_WORKERS) is right.
+
+    Break-even measured from the command's imports, 2 idle cores, k demo scenarios of ~1.3 s each (12 months),
+    sequential / parallel wall time: k=3 0.57-0.69, k=5 0.94-0.95, k=7 1.08, k=9 1.14-1.23. Parallel pays from
+    7 scenarios, and this rule, timing the first one, also starts processes from 7; at the smoke size (~0.5 s
+    per scenario) it takes 15. The demo's base + 4 seed scenarios (~16 s, ~11 of them the margin scenario's
+    solve) stay sequential: 2 workers finish them in 12.9 s from a script but would save under 1 s from the
+    command, and from its 1.4 s base this rule estimates 2.8 s saved, under the command's pool start.
     """
     workers = min(MAX_WORKERS, cores, remaining)
     if workers < 2:

@@ -93,6 +93,7 @@ def test_scenario_create_and_compare_writes_csv_and_excel(tmp_path: Path) -> Non
     forked = tmp_path / "forked"
     in_parallel = opensop("scenario", "compare", "--workers", "2", "--csv", str(forked), workspace=workspace)
     assert in_parallel.returncode == 0, in_parallel.stdout + in_parallel.stderr
+    assert in_parallel.stderr == ""  # the workers re-run the command's main: silently
     assert sorted(p.name for p in forked.iterdir()) == sorted(p.name for p in out.iterdir())
     for written in out.iterdir():
         assert (forked / written.name).read_bytes() == written.read_bytes(), written.name
