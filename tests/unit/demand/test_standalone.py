@@ -64,7 +64,8 @@ def test_integer_index_any_frequency() -> None:
 
 @pytest.mark.slow
 def test_dask_engine_matches_local() -> None:
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed
+
     frame = _tidy().query("unique_id in ['good', 'neg', 'zeros']")
     local = forecast_frame(frame, horizon=3, freq="MS", jobs=1).forecast
     with (

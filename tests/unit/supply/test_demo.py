@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from opensop import demo
 from opensop.config import PlanningConfig
 from opensop.schema import PlanningData
 from opensop.supply import SolveStatus, objective_value, plan, requirements, rough_cut_capacity
-
-demo = pytest.importorskip("opensop.demo")
 
 
 def seasonal_naive_demand(data: PlanningData) -> pd.DataFrame:
