@@ -14,7 +14,7 @@ from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import AssumptionStatus, DecisionStatus
 from opensop.errors import InvalidRequest, NotFoundError
 from opensop.services.auth import Principal
-from opensop.services.versioned import update_versioned
+from opensop.services.versioned import insert_audited, update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import Assumption, CycleComment, Decision, PlanningCycle
@@ -83,17 +83,9 @@ def add_decision(
             created_by=actor.username,
             row_version=1,
         )
-        session.add(row)
-        session.flush()
-        repositories.record_audit(
-            session,
-            actor=actor.username,
-            action="decision_added",
-            entity="decision",
-            entity_id=str(row.id),
-            new_value=_decision_dict(row),
+        return insert_audited(
+            session, row, actor=actor, action="decision_added", entity="decision", describe=_decision_dict
         )
-        return row
 
 
 def update_decision(
@@ -159,17 +151,9 @@ def add_assumption(
             created_by=actor.username,
             row_version=1,
         )
-        session.add(row)
-        session.flush()
-        repositories.record_audit(
-            session,
-            actor=actor.username,
-            action="assumption_added",
-            entity="assumption",
-            entity_id=str(row.id),
-            new_value=_assumption_dict(row),
+        return insert_audited(
+            session, row, actor=actor, action="assumption_added", entity="assumption", describe=_assumption_dict
         )
-        return row
 
 
 def update_assumption(

@@ -15,7 +15,7 @@ from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
 from opensop.errors import ConflictError, InvalidRequest, NotFoundError
 from opensop.services.auth import Principal
-from opensop.services.versioned import update_versioned
+from opensop.services.versioned import insert_audited, update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import ScenarioDefinition
@@ -66,17 +66,9 @@ def create_scenario(
                 created_by=actor.username,
                 row_version=1,
             )
-            session.add(row)
-            session.flush()
-            repositories.record_audit(
-                session,
-                actor=actor.username,
-                action="scenario_created",
-                entity="scenario_definition",
-                entity_id=str(row.id),
-                new_value=_as_dict(row),
+            return insert_audited(
+                session, row, actor=actor, action="scenario_created", entity="scenario_definition", describe=_as_dict
             )
-            return row
     except IntegrityError as error:
         raise ConflictError(f"a scenario named {name!r} already exists") from error
 

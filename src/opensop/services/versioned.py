@@ -1,4 +1,4 @@
-"""The one audited compare-and-swap update used by every editable record that carries a row version.
+"""The audited insert and the one audited compare-and-swap update of every editable record with a row version.
 
 `UPDATE ... SET row_version = expected + 1 WHERE id = :id AND row_version = :expected` either changes exactly one
 row or none; none means someone else wrote first, and the writer gets a StaleWrite (HTTP 409) with the current
@@ -54,5 +54,29 @@ def update_versioned(
         old_value=old,
         new_value=describe(row),
         reason=reason,
+    )
+    return row
+
+
+def insert_audited(
+    session: Session,
+    row: Row,
+    *,
+    actor: Principal,
+    action: str,
+    entity: str,
+    describe: Callable[[Row], dict[str, Any]],
+) -> Row:
+    """Add `row` (row_version 1) and audit `action` with its described values, in the caller's transaction."""
+    mapped: Any = row
+    session.add(row)
+    session.flush()
+    repositories.record_audit(
+        session,
+        actor=actor.username,
+        action=action,
+        entity=entity,
+        entity_id=str(mapped.id),
+        new_value=describe(row),
     )
     return row
