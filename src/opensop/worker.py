@@ -16,9 +16,13 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from opensop.config import Settings
 from opensop.cycle.permissions import Role
@@ -30,11 +34,39 @@ from opensop.services.workspace import Workspace, open_workspace
 from opensop.store.cycle_tables import Run
 
 LOG = logging.getLogger("opensop.worker")
+FINISH_ATTEMPTS = 10
 
 
 def _heartbeat(workspace: Workspace, run_id: int, stop: threading.Event) -> None:
+    """Beat until stopped. A beat that cannot reach the database (locked by the run's own write, a dropped
+    connection) is skipped, never fatal: a dead heartbeat thread would make a live run look abandoned."""
     while not stop.wait(runs.HEARTBEAT_INTERVAL.total_seconds()):
-        runs.beat(workspace, run_id)
+        try:
+            runs.beat(workspace, run_id)
+        except SQLAlchemyError as error:
+            LOG.warning("run %s: heartbeat skipped (%s)", run_id, error.__class__.__name__)
+
+
+def _progress(workspace: Workspace, run_id: int, fraction: float, message: str) -> None:
+    """Progress is information: a report the database cannot take now is skipped, the run goes on."""
+    try:
+        runs.report_progress(workspace, run_id, fraction, message)
+    except SQLAlchemyError as error:
+        LOG.warning("run %s: progress not recorded (%s): %s", run_id, error.__class__.__name__, message)
+
+
+def _record(workspace: Workspace, run_id: int, **outcome: Any) -> None:
+    """Write the run's outcome, retrying while the database is busy: an outcome lost to a lock would leave a
+    finished run `running` and its page waiting forever."""
+    for attempt in range(FINISH_ATTEMPTS):
+        try:
+            runs.finish_run(workspace, run_id, **outcome)
+            return
+        except OperationalError:
+            if attempt == FINISH_ATTEMPTS - 1:
+                raise
+            LOG.warning("run %s: outcome not written yet (database busy), retrying", run_id)
+            time.sleep(min(2.0 * (attempt + 1), 10.0))
 
 
 def execute(workspace: Workspace, run: Run) -> None:
@@ -47,18 +79,18 @@ def execute(workspace: Workspace, run: Run) -> None:
         run_id=run.id,
         params=dict(run.params),
         actor=Principal(run.requested_by, Role(run.requested_role)),
-        progress=lambda fraction, message: runs.report_progress(workspace, run.id, fraction, message),
+        progress=lambda fraction, message: _progress(workspace, run.id, fraction, message),
     )
     try:
         result = STEPS[run.step].function(context)
     except OpenSOPError as error:
         LOG.warning("run %s (%s) refused: %s", run.id, run.step, error)
-        runs.finish_run(workspace, run.id, error=str(error))
+        _record(workspace, run.id, error=str(error))
     except Exception:
         LOG.exception("run %s (%s) crashed", run.id, run.step)
-        runs.finish_run(workspace, run.id, error=traceback.format_exc(limit=20))
+        _record(workspace, run.id, error=traceback.format_exc(limit=20))
     else:
-        runs.finish_run(workspace, run.id, result=result)
+        _record(workspace, run.id, result=result)
     finally:
         stop.set()
         beating.join()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pandas as pd
 import pytest
 
 from opensop.config import PlanningConfig
+from opensop.cycle.plan_measures import plan_measures
+from opensop.cycle.steps import CycleFacts, Output, produced
 from opensop.ingest import validate_source
 from opensop.pipeline import CycleResult, StepName, run_pipeline
 from opensop.schema import PlanningData
@@ -79,3 +82,17 @@ def test_until_stops_after_the_named_step(tiny: PlanningData) -> None:
     assert result.forecast is not None
     assert result.consensus is None
     assert result.supply is None
+
+
+def test_the_cycle_step_rules_find_their_outputs_in_what_the_engine_writes(planned: CycleResult) -> None:
+    """The step rules name measures; this holds them to the measures a real plan run stores (the supply review
+    once asked for `production`, which the engine never writes, and could never close)."""
+    written = frozenset(plan_measures(planned)["measure"])
+    facts = CycleFacts(date(2024, 10, 1), date(2024, 10, 1), True, written, False, False, False)
+    for output in (Output.CONSENSUS, Output.SUPPLY_PLAN, Output.FINANCIAL_PLAN):
+        assert produced(output, facts), output
+    consensus_only = plan_measures(replace(planned, supply=None, finance=None))
+    facts = replace(facts, live_measures=frozenset(consensus_only["measure"]))
+    assert produced(Output.CONSENSUS, facts)
+    assert not produced(Output.SUPPLY_PLAN, facts)
+    assert not produced(Output.FINANCIAL_PLAN, facts)

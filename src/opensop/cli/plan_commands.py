@@ -15,15 +15,17 @@ from opensop.cli.progress import counted, stages
 from opensop.cli.state import STATE
 from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_supply_summary
 from opensop.config import PlanningConfig, PlanningLevel
+from opensop.cycle.steps import StepName as CycleStep
 from opensop.demand.standalone import forecast_file
 from opensop.demo import generate_demo
 from opensop.errors import SourceError
 from opensop.ingest import write_csv_folder
-from opensop.pipeline import CycleResult, StepName, run_pipeline
+from opensop.pipeline import StepName
 from opensop.schema.frames import PlanningData
-from opensop.services import imports
+from opensop.services import cycles, imports, plan_runs
+from opensop.services.auth import Principal
 from opensop.services.demo_users import ensure_demo_users
-from opensop.services.workspace import init_workspace, open_workspace
+from opensop.services.workspace import Workspace, init_workspace, open_workspace
 
 
 def demo(
@@ -31,7 +33,8 @@ def demo(
     serve: Annotated[bool, typer.Option(help="End by serving the web app (--no-serve for scripted use).")] = True,
     port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
 ) -> None:
-    """Build the demo workspace (generate the demo company, import it, report its quality) and run the job."""
+    """Build the demo workspace (generate the demo company, import it, report its quality), open its cycle and
+    store the working draft plan, so the web app opens on a plan."""
     settings = STATE.settings
     if fresh and not settings.database_url and settings.workspace.exists():
         shutil.rmtree(settings.workspace)
@@ -42,26 +45,60 @@ def demo(
             stage("generating")
             write_csv_folder(PlanningData.from_frames(generate_demo()), source)
             outcome = imports.import_dataset(workspace, source, actor=STATE.actor, on_stage=stage)
-    finally:
-        workspace.dispose()
-    print_counts(f"Demo company imported as load #{outcome.load_id} ({source})", outcome.row_counts)
-    print_quality_summary(outcome.report)
-    console.rule("Monthly S&OP job on the demo company")
-    result = run_job()
-    print_demand_summary(result)
-    print_supply_summary(result)
-    print_finance_summary(result)
-    workspace = open_workspace(settings)
-    try:
+        print_counts(f"Demo company imported as load #{outcome.load_id} ({source})", outcome.row_counts)
+        print_quality_summary(outcome.report)
+        console.rule("Monthly S&OP job on the demo company")
+        store_plan(workspace, label="working draft", close_data_cutoff=True)
         logins = ensure_demo_users(workspace)
     finally:
         workspace.dispose()
     console.rule("Web app")
-    console.print(f"OpenSOP is served at http://127.0.0.1:{port}/app/ with one demo login per role:")
     for login in logins:
         console.print(f"  {login.role:<15} {login.username} / {login.password}")
     if serve:
+        console.print(f"OpenSOP is served at http://127.0.0.1:{port}/app/ with the demo logins above.")
         user_commands.serve(host="127.0.0.1", port=port, worker=True)
+    else:
+        console.print(f"Demo logins above; serve the app with: opensop --workspace {settings.workspace} serve")
+
+
+def store_plan(
+    workspace: Workspace,
+    *,
+    label: str,
+    until: StepName = StepName.KPI,
+    config: PlanningConfig | None = None,
+    close_data_cutoff: bool = False,
+) -> plan_runs.PlanOutcome:
+    """The job on the open cycle (opened for the latest actuals if none is), stored as a draft version through the
+    plan service the worker runs; prints what it planned and where it is stored."""
+    actor = Principal.system(STATE.actor)
+    view, opened = cycles.working_cycle(workspace, actor=actor, config=config)
+    cycle = view.cycle
+    if opened:
+        console.print(
+            f"Cycle {cycle.period:%Y-%m} opened (horizon {cycle.horizon_start:%Y-%m} to {cycle.horizon_end:%Y-%m})."
+        )
+    if close_data_cutoff:
+        cycles.close_step(
+            workspace, actor=actor, cycle_id=cycle.id, step=CycleStep.DATA_CUTOFF, reason="demo data imported"
+        )
+    request = plan_runs.PlanRequest(
+        cycle_id=cycle.id, label=label, until=until, config=config, reason=f"opensop plan ({label})"
+    )
+    with counted("Planning") as bar:
+        outcome = plan_runs.plan_and_store(
+            workspace, actor=actor, request=request, progress=lambda fraction, _message: bar(round(fraction * 100), 100)
+        )
+    print_demand_summary(outcome.result)
+    print_supply_summary(outcome.result)
+    print_finance_summary(outcome.result)
+    summary = outcome.summary
+    console.print(
+        f"Stored as draft plan version {summary['plan_version_id']} ({summary['rows']} rows) in cycle "
+        f"{cycle.period:%Y-%m}, horizon {cycle.horizon_start:%Y-%m} to {cycle.horizon_end:%Y-%m}."
+    )
+    return outcome
 
 
 def forecast(
@@ -94,22 +131,11 @@ def forecast(
 DEFAULTS = PlanningConfig()
 
 
-def run_job(until: StepName = StepName.KPI, config: PlanningConfig | None = None) -> CycleResult:
-    """The monthly job on the workspace's latest load, with progress per step."""
-    workspace = open_workspace(STATE.settings)
-    try:
-        _, data = imports.current_dataset(workspace)
-    finally:
-        workspace.dispose()
-    with counted("Planning") as progress:
-        return run_pipeline(
-            data, config or PlanningConfig(), until=until, progress=lambda step, done, total: progress(done, total)
-        )
-
-
 def plan(
     until: Annotated[StepName, typer.Option(help="Stop after this step.")] = StepName.KPI,
-    horizon: Annotated[int, typer.Option(min=3, max=24, help="Months planned.")] = DEFAULTS.horizon_months,
+    horizon: Annotated[
+        int, typer.Option(min=3, max=24, help="Months planned by a cycle this command opens.")
+    ] = DEFAULTS.horizon_months,
     frozen_months: Annotated[
         int, typer.Option(min=0, max=24, help="Frozen horizon: first months receiving only firm (open) orders.")
     ] = DEFAULTS.frozen_months,
@@ -117,7 +143,8 @@ def plan(
         PlanningLevel, typer.Option(help="Supply plan by item, or by family (split back to items).")
     ] = DEFAULTS.supply.planning_level,
 ) -> None:
-    """Run the monthly job on the latest data: forecast, reconciliation, consensus, supply plan, finance, KPIs."""
+    """Run the monthly job on the latest data and store it as a draft plan version of the open cycle (the cycle of
+    the latest actuals is opened when none is): forecast, reconciliation, consensus, supply plan, finance, KPIs."""
     if frozen_months >= horizon:
         raise typer.BadParameter(f"the frozen horizon ({frozen_months}) must be shorter than the horizon ({horizon})")
     config = replace(
@@ -126,10 +153,11 @@ def plan(
         frozen_months=frozen_months,
         supply=replace(DEFAULTS.supply, planning_level=level),
     )
-    result = run_job(until, config)
-    print_demand_summary(result)
-    print_supply_summary(result)
-    print_finance_summary(result)
+    workspace = open_workspace(STATE.settings)
+    try:
+        store_plan(workspace, label="opensop plan", until=until, config=config)
+    finally:
+        workspace.dispose()
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,8 @@
 
     draft -> submitted -> approved -> published -> superseded
                       \\-> rejected -> submitted (re-submitted as is)
-    a rejected version can also be revised: a new draft copying it (`parent_id`), not a transition.
+    a submitted or rejected version can also be revised: a new draft copying it and its overrides (`parent_id`),
+    not a transition; the parent keeps its status.
 
 Only drafts are editable; approved and published versions are immutable (their content hash is verified on read).
 """
@@ -34,7 +35,7 @@ PLAN_TRANSITIONS: dict[PlanStatus, frozenset[PlanStatus]] = {
 
 EDITABLE: frozenset[PlanStatus] = frozenset({PlanStatus.DRAFT})
 IMMUTABLE: frozenset[PlanStatus] = frozenset({PlanStatus.APPROVED, PlanStatus.PUBLISHED, PlanStatus.SUPERSEDED})
-REVISABLE: frozenset[PlanStatus] = frozenset({PlanStatus.REJECTED})
+REVISABLE: frozenset[PlanStatus] = frozenset({PlanStatus.SUBMITTED, PlanStatus.REJECTED})
 
 
 def check_transition(current: PlanStatus, target: PlanStatus) -> None:
@@ -70,8 +71,12 @@ RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
 
 
 class CycleStatus(StrEnum):
+    """A cycle is open while its steps run, closed when its last step closed or the next cycle opened, cancelled
+    when an administrator undid its opening (opened by mistake): a cancelled cycle counts for nothing."""
+
     OPEN = "open"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
 
 
 class StepStatus(StrEnum):

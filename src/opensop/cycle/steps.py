@@ -2,7 +2,18 @@
 
 A step closes only when the previous one is closed and its required outputs exist; the services gather the facts
 (`CycleFacts`) from the store and these pure rules decide. Measure names are the plan-measure vocabulary the
-engines write into plan versions (`consensus_demand`, `production`, `revenue`).
+engines write into plan versions (`consensus_demand`, `served`, `revenue`); a test runs the real pipeline and
+holds every rule to what it writes.
+
+The reviews sign off their part of the cycle's working plan: demand, supply and financial review each close once
+a live version of the cycle (a draft or any later status but rejected) holds their measures, so the same draft is
+planned further by each owner in turn. Submitting is the pre-S&OP's output: the recommended version goes to the
+executives, who approve it, then publish it as the plan of record.
+
+The cycle's month is the month of its latest actuals (its data cut-off): the cycle of month M plans M+1 .. M+H,
+with history through M. Opening a cycle for M is refused when the data already holds actuals after M (the plan
+would start inside history) or when the latest actuals are older than M-1 (more than the cycle's own month is
+missing); the data cut-off closes only once the load holds the actuals of M.
 """
 
 from __future__ import annotations
@@ -12,11 +23,11 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from opensop.cycle.permissions import Role
-from opensop.errors import InvalidTransition, NotAuthorized
+from opensop.errors import InvalidRequest, InvalidTransition, NotAuthorized
 
 STATISTICAL_MEASURE = "statistical_demand"
 CONSENSUS_MEASURE = "consensus_demand"
-SUPPLY_MEASURE = "production"
+SUPPLY_MEASURE = "served"
 FINANCE_MEASURE = "revenue"
 
 
@@ -34,9 +45,9 @@ class Output(StrEnum):
     """What a step must leave behind before it can close."""
 
     DATASET_LOAD = "dataset_load"
-    SUBMITTED_CONSENSUS = "submitted_consensus"
-    SUBMITTED_SUPPLY_PLAN = "submitted_supply_plan"
-    SUBMITTED_FINANCIAL_PLAN = "submitted_financial_plan"
+    CONSENSUS = "consensus"
+    SUPPLY_PLAN = "supply_plan"
+    FINANCIAL_PLAN = "financial_plan"
     RECOMMENDATION = "recommendation"
     APPROVED_PLAN = "approved_plan"
     PLAN_OF_RECORD = "plan_of_record"
@@ -52,15 +63,41 @@ class StepSpec:
 
 
 STEPS: tuple[StepSpec, ...] = (
-    StepSpec(StepName.DATA_CUTOFF, Role.DEMAND_PLANNER, 3, (Output.DATASET_LOAD,), "validated dataset frozen"),
     StepSpec(
-        StepName.DEMAND_REVIEW, Role.DEMAND_PLANNER, 8, (Output.SUBMITTED_CONSENSUS,), "consensus demand submitted"
+        StepName.DATA_CUTOFF,
+        Role.DEMAND_PLANNER,
+        3,
+        (Output.DATASET_LOAD,),
+        "a validated dataset holding the actuals of the cycle's month",
     ),
     StepSpec(
-        StepName.SUPPLY_REVIEW, Role.SUPPLY_PLANNER, 12, (Output.SUBMITTED_SUPPLY_PLAN,), "constrained supply plan"
+        StepName.DEMAND_REVIEW,
+        Role.DEMAND_PLANNER,
+        8,
+        (Output.CONSENSUS,),
+        "a working plan with its consensus demand (create the working draft on the demand review page)",
     ),
-    StepSpec(StepName.FINANCIAL_REVIEW, Role.FINANCE, 15, (Output.SUBMITTED_FINANCIAL_PLAN,), "financial projection"),
-    StepSpec(StepName.PRE_SOP, Role.DEMAND_PLANNER, 18, (Output.RECOMMENDATION,), "scenarios compared, recommendation"),
+    StepSpec(
+        StepName.SUPPLY_REVIEW,
+        Role.SUPPLY_PLANNER,
+        12,
+        (Output.SUPPLY_PLAN,),
+        "a working plan with its constrained supply plan (run the plan on the supply review page)",
+    ),
+    StepSpec(
+        StepName.FINANCIAL_REVIEW,
+        Role.FINANCE,
+        15,
+        (Output.FINANCIAL_PLAN,),
+        "a working plan with its financial projection (run the plan on the supply review page)",
+    ),
+    StepSpec(
+        StepName.PRE_SOP,
+        Role.DEMAND_PLANNER,
+        18,
+        (Output.RECOMMENDATION,),
+        "the recommended plan version submitted to the executives",
+    ),
     StepSpec(StepName.EXECUTIVE_SOP, Role.EXECUTIVE, 22, (Output.APPROVED_PLAN,), "plan approved by the executives"),
     StepSpec(StepName.PUBLISHED, Role.EXECUTIVE, 24, (Output.PLAN_OF_RECORD,), "plan of record published"),
 )
@@ -69,22 +106,25 @@ STEP_BY_NAME: dict[StepName, StepSpec] = {spec.name: spec for spec in STEPS}
 
 @dataclass(frozen=True)
 class CycleFacts:
-    """What exists in a cycle, as the services found it in the store."""
+    """What exists in a cycle, as the services found it in the store. `period` is the cycle's month and
+    `last_actuals` the latest month of sales history in the load the cycle plans from (None: no load)."""
 
+    period: date
+    last_actuals: date | None
     has_dataset_load: bool
-    submitted_measures: frozenset[str]
+    live_measures: frozenset[str]
     has_submitted_version: bool
     has_approved_version: bool
     has_published_version: bool
 
 
 def produced(output: Output, facts: CycleFacts) -> bool:
-    """Submitted means submitted or any later status: an approved consensus is still a submitted consensus."""
+    """Measures count in any live version (draft or later, not rejected); submitted means submitted or later."""
     checks = {
-        Output.DATASET_LOAD: facts.has_dataset_load,
-        Output.SUBMITTED_CONSENSUS: CONSENSUS_MEASURE in facts.submitted_measures,
-        Output.SUBMITTED_SUPPLY_PLAN: SUPPLY_MEASURE in facts.submitted_measures,
-        Output.SUBMITTED_FINANCIAL_PLAN: FINANCE_MEASURE in facts.submitted_measures,
+        Output.DATASET_LOAD: facts.has_dataset_load and facts.last_actuals == facts.period,
+        Output.CONSENSUS: CONSENSUS_MEASURE in facts.live_measures,
+        Output.SUPPLY_PLAN: SUPPLY_MEASURE in facts.live_measures,
+        Output.FINANCIAL_PLAN: FINANCE_MEASURE in facts.live_measures,
         Output.RECOMMENDATION: facts.has_submitted_version,
         Output.APPROVED_PLAN: facts.has_approved_version,
         Output.PLAN_OF_RECORD: facts.has_published_version,
@@ -109,11 +149,41 @@ def check_can_close(step: StepName, *, role: Role, closed: frozenset[StepName], 
     earlier = [spec.name for spec in STEPS[:position] if spec.name not in closed]
     if earlier:
         raise InvalidTransition(f"the {step.value} step cannot close before {earlier[0].value}")
+    if step is StepName.DATA_CUTOFF and facts.has_dataset_load and facts.last_actuals != facts.period:
+        found = f"{facts.last_actuals:%Y-%m}" if facts.last_actuals else "no sales history"
+        raise InvalidTransition(
+            f"the data_cutoff step cannot close: the cycle of {facts.period:%Y-%m} plans from the actuals of "
+            f"{facts.period:%Y-%m}, and the latest load holds {found}",
+            hint=f"import the sales history through {facts.period:%Y-%m}"
+            if facts.last_actuals is None or facts.last_actuals < facts.period
+            else f"this data belongs to a later cycle: open {facts.last_actuals:%Y-%m}",
+        )
     missing = missing_outputs(step, facts)
     if missing:
         raise InvalidTransition(
             f"the {step.value} step cannot close: missing {', '.join(m.value for m in missing)}",
             hint=STEP_BY_NAME[step].description,
+        )
+
+
+def check_period_against_data(period: date, last_actuals: date | None) -> None:
+    """Refuse a cycle month that the data contradicts (see the module docstring): a cycle behind the data would plan
+    months that are already history; one more than a month ahead of it would plan with months of demand unknown.
+    Without any data yet, any month may open: the data cut-off step then asks for its actuals."""
+    if last_actuals is None:
+        return
+    last = first_of_month(last_actuals)
+    if period < last:
+        raise InvalidRequest(
+            f"the data already holds the actuals of {last:%Y-%m}: a cycle for {period:%Y-%m} would plan months that "
+            "are history",
+            hint=f"open the cycle of {last:%Y-%m}, the month of the latest actuals",
+        )
+    if months_between(last, period) > 1:
+        raise InvalidRequest(
+            f"the latest actuals are those of {last:%Y-%m}: a cycle for {period:%Y-%m} would plan with "
+            f"{months_between(last, period)} month(s) of demand unknown",
+            hint=f"open {last:%Y-%m} or {add_months(last, 1):%Y-%m}, or import the later actuals first",
         )
 
 

@@ -34,6 +34,7 @@ from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
 from opensop.cycle.plan_measures import plan_measures, statistical_cells
 from opensop.cycle.status import CycleStatus, PlanStatus
+from opensop.cycle.steps import months_between
 from opensop.errors import InfeasiblePlanError, InvalidRequest, InvalidTransition, NotFoundError, SolverError
 from opensop.pipeline import OVERRIDE_COLUMNS, STEPS, CycleResult, StepName, restore_forecast, run_steps
 from opensop.schema.frames import PlanningData
@@ -179,6 +180,13 @@ def _open_cycle(session: Session, cycle_id: int) -> PlanningCycle:
     return cycle
 
 
+def cycle_config(cycle: PlanningCycle, config: PlanningConfig | None) -> PlanningConfig:
+    """The configuration a plan of `cycle` runs with: its horizon is the cycle's, whatever the request said (one
+    rule, `opensop.cycle.steps.roll_horizon`, for every plan of every door)."""
+    months = months_between(cycle.horizon_start, cycle.horizon_end) + 1
+    return replace(config or PlanningConfig(), start_period=cycle.horizon_start, horizon_months=months)
+
+
 def _base_version(session: Session, request: PlanRequest) -> PlanVersion | None:
     if request.base_version_id is None:
         return None
@@ -189,7 +197,9 @@ def _base_version(session: Session, request: PlanRequest) -> PlanVersion | None:
         raise InvalidTransition(
             f"a {version.status} plan version cannot be modified", hint="revise it, or plan a new draft"
         )
-    if request.in_place and request.config is not None and request.config != plans.parse_config(version.config):
+    cycle = session.get(PlanningCycle, request.cycle_id)
+    asked = cycle_config(cycle, request.config) if cycle is not None and request.config is not None else None
+    if request.in_place and asked is not None and asked != plans.parse_config(version.config):
         raise InvalidRequest(
             "a version is recomputed with the configuration it stores", hint="plan a new draft to change it"
         )
@@ -269,7 +279,8 @@ def _read_inputs(workspace: Workspace, request: PlanRequest) -> _Inputs:
         load_id = (base.load_id if base is not None else None) or cycle.load_id or (latest.id if latest else None)
         if load_id is None:
             raise NotFoundError("no data has been imported yet", hint="import the planning data first")
-        config = request.config or (plans.parse_config(base.config) if base is not None else None) or PlanningConfig()
+        config = request.config or (plans.parse_config(base.config) if base is not None else None)
+        config = cycle_config(cycle, config)
         rows: list[PlanOverride] = []
         if base is not None:
             query = select(PlanOverride).where(PlanOverride.plan_version_id == base.id).order_by(PlanOverride.id)
@@ -359,11 +370,24 @@ def _supply_summary(result: CycleResult) -> dict[str, Any]:
     safety = supply.safety_stock.groupby(supply.safety_stock["item_id"].astype(str))["safety_stock"].sum()
     return {
         "status": supply.solve.status.value,
+        "objective": _number(supply.solve.objective),
+        "costs": {
+            str(line): _number(value) for line, value in zip(supply.costs["line"], supply.costs["value"], strict=True)
+        },
         "runtime_seconds": supply.solve.runtime_seconds,
         "shortfall_count": len(supply.shortfalls),
         "shortfalls": _records(worst),
         "safety_stock": {str(item): _number(value) for item, value in safety.items()},
     }
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """What a plan run stored (`summary`, the run's record) and the computed result it came from (for a caller in
+    the same process, such as the CLI, that prints it)."""
+
+    summary: dict[str, Any]
+    result: CycleResult
 
 
 def run_plan(
@@ -375,6 +399,18 @@ def run_plan(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Plan `request` and store it as a draft version in one audited transaction; returns the run's summary."""
+    return plan_and_store(workspace, actor=actor, request=request, run_id=run_id, progress=progress).summary
+
+
+def plan_and_store(
+    workspace: Workspace,
+    *,
+    actor: Principal,
+    request: PlanRequest,
+    run_id: int | None = None,
+    progress: Progress | None = None,
+) -> PlanOutcome:
+    """The one path of every plan: the worker's runs, `opensop plan` and `make demo` all come through here."""
     require(actor.role, Action.EDIT_PLAN)
     report = progress or (lambda _fraction, _message: None)
     inputs = _read_inputs(workspace, request)
@@ -430,7 +466,7 @@ def run_plan(
     if result.kpis is not None:
         summary["kpis"] = {str(k): _number(v) for k, v in zip(result.kpis["kpi"], result.kpis["value"], strict=True)}
     report(1.0, f"plan version {version.id} written")
-    return summary
+    return PlanOutcome(summary, result)
 
 
 def version_summary(workspace: Workspace, *, actor: Principal, version: PlanVersion) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from opensop.errors import InvalidRequest, InvalidTransition, NotFoundError, Sta
 from opensop.services.auth import Principal
 from opensop.services.workspace import Workspace
 from opensop.store import plan_rows, repositories
-from opensop.store.cycle_tables import PlanningCycle, PlanVersion
+from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion
 from opensop.store.database import transaction
 from opensop.store.tables import DatasetLoad
 
@@ -262,13 +262,15 @@ def transition(
 
 
 def revise(workspace: Workspace, *, actor: Principal, version_id: int, reason: str = "") -> PlanVersion:
-    """A new draft copying a rejected version (`parent_id` links them); the rejected one stays as it was."""
+    """A new draft copying a submitted or rejected version with its overrides (`parent_id` links them); the parent
+    stays as it was. The draft keeps the link to the run that computed the content (same content, same run summary
+    and kept forecast), so it re-plans without forecasting again."""
     require(actor.role, Action.EDIT_PLAN)
     with transaction(workspace.sessions) as session:
         parent = _version(session, version_id)
         if PlanStatus(parent.status) not in REVISABLE:
             raise InvalidTransition(
-                f"only a rejected version can be revised; version {version_id} is {parent.status}",
+                f"only a submitted or rejected version can be revised; version {version_id} is {parent.status}",
                 hint="create a new draft instead",
             )
         frame = verified_measures(session, parent)
@@ -282,12 +284,27 @@ def revise(workspace: Workspace, *, actor: Principal, version_id: int, reason: s
             config=parent.config,
             content_hash=parent.content_hash,
             row_count=parent.row_count,
+            run_id=parent.run_id,
             created_by=actor.username,
             status_changed_by=actor.username,
         )
         session.add(draft)
         session.flush()
         plan_rows.insert_measures(session, draft.id, frame)
+        copied = session.scalars(select(PlanOverride).where(PlanOverride.plan_version_id == parent.id)).all()
+        for row in copied:
+            session.add(
+                PlanOverride(
+                    plan_version_id=draft.id,
+                    **{
+                        column: getattr(row, column)
+                        for column in (
+                            "level", "item_id", "family_id", "region_id", "period", "value", "kind", "source",
+                            "author", "reason", "comment", "row_version", "updated_at",
+                        )
+                    },
+                )
+            )  # fmt: skip
         repositories.record_audit(
             session,
             actor=actor.username,
@@ -295,7 +312,7 @@ def revise(workspace: Workspace, *, actor: Principal, version_id: int, reason: s
             entity="plan_version",
             entity_id=str(draft.id),
             old_value={"parent_id": parent.id, "status": parent.status},
-            new_value=_summary(draft),
+            new_value={**_summary(draft), "overrides": len(copied)},
             reason=reason,
         )
         return draft

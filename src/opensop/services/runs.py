@@ -52,10 +52,12 @@ def process_alive(pid: int) -> bool:
 
 
 def worker_dead(run: Run, *, now: datetime, host: str) -> bool:
+    """On the worker's own host its process decides: a heartbeat can be late while the worker waits for the
+    database (writing a large version on SQLite), and that worker is alive. Elsewhere only the heartbeat tells."""
     if run.status != RunStatus.RUNNING:
         return False
-    if run.worker_host == host and run.worker_pid is not None and not process_alive(run.worker_pid):
-        return True
+    if run.worker_host == host and run.worker_pid is not None:
+        return not process_alive(run.worker_pid)
     beat = run.heartbeat_at or run.started_at
     return beat is not None and now - _utc(beat) > STALE_AFTER
 
@@ -234,11 +236,13 @@ def report_progress(workspace: Workspace, run_id: int, fraction: float, message:
 def finish_run(
     workspace: Workspace, run_id: int, *, result: dict[str, Any] | None = None, error: str | None = None
 ) -> None:
+    """Record the outcome the step really had. A run another host failed for a late heartbeat is corrected: the
+    worker that finishes it knows best (its version may have been written)."""
     status = RunStatus.FAILED if error is not None else RunStatus.SUCCEEDED
     with transaction(workspace.sessions) as session:
         session.execute(
             update(Run)
-            .where(Run.id == run_id, Run.status == RunStatus.RUNNING.value)
+            .where(Run.id == run_id, Run.status.in_([RunStatus.RUNNING.value, RunStatus.FAILED.value]))
             .values(
                 status=status.value,
                 finished_at=datetime.now(UTC),

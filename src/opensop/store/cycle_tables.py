@@ -17,11 +17,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,10 +59,21 @@ class ApiToken(Base):
 
 
 class PlanningCycle(Base):
+    """One monthly cycle. Its month is unique among the cycles that count: a cancelled cycle frees its month."""
+
     __tablename__ = "planning_cycle"
+    __table_args__ = (
+        Index(
+            "uq_planning_cycle_live_period",
+            "period",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[date] = mapped_column(Date, unique=True)
+    period: Mapped[date] = mapped_column(Date)
     horizon_start: Mapped[date] = mapped_column(Date)
     horizon_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))

@@ -5,6 +5,7 @@ object per history row.
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -62,6 +63,16 @@ def read_dataset(session: Session, load_id: int) -> PlanningData:
         rows = connection.execute(select(*columns).where(table.c.load_id == load_id).order_by(table.c.id)).all()
         frames[name] = pd.DataFrame(rows, columns=list(DICTIONARY[name].column_names))
     return PlanningData.from_frames(frames)
+
+
+def last_actuals(session: Session, load_id: int) -> date | None:
+    """The latest month of sales history in a load (None when it has none), without reading the load."""
+    table = INPUT_TABLES["sales_history"]
+    latest = session.connection().execute(select(func.max(table.c.period)).where(table.c.load_id == load_id)).scalar()
+    if latest is None:
+        return None
+    day = latest if isinstance(latest, date) else date.fromisoformat(str(latest)[:10])
+    return day.replace(day=1)
 
 
 def latest_load(session: Session) -> DatasetLoad | None:

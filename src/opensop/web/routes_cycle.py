@@ -83,14 +83,18 @@ def set_language(
 def home(request: Request) -> HTMLResponse:
     page = page_of(request)
     cycle = current_cycle(page)
-    steps = cycles.get_cycle(page.workspace, actor=page.user, cycle_id=cycle.id).steps if cycle else []
+    view = cycles.get_cycle(page.workspace, actor=page.user, cycle_id=cycle.id) if cycle else None
+    steps = view.steps if view else []
     today = datetime.now(UTC).date()
     rows = []
     first_open = next((s for s in steps if s.status != StepStatus.CLOSED), None)
+    needs = cycles.step_needs(page.workspace, actor=page.user, cycle_id=cycle.id) if cycle else {}
     for step in steps:
         blocking = ""
         if step.status == StepStatus.PENDING and first_open is not None:
             blocking = f"{page.t('waiting_for')} {first_open.step}"
+        elif step.status == StepStatus.OPEN:
+            blocking = needs.get(step.step, "")
         rows.append(
             {
                 "step": step,
@@ -99,18 +103,62 @@ def home(request: Request) -> HTMLResponse:
                 "mine": step.status == StepStatus.OPEN and step.owner_role == page.user.role.value,
             }
         )
-    return render(page, "home.html", cycle=cycle, rows=rows, tasks=[r for r in rows if r["mine"]])
+    suggestion = None
+    if page.can("open_cycle"):
+        suggestion = cycles.preview_opening(page.workspace, actor=page.user)
+    return render(
+        page,
+        "home.html",
+        cycle=cycle,
+        rows=rows,
+        tasks=[r for r in rows if r["mine"]],
+        suggestion=suggestion,
+    )
 
 
-@router.post("/cycle/open")
-def open_cycle(request: Request, period: Annotated[str, Form()] = "") -> RedirectResponse:
-    page = page_of(request)
+def _month_of(period: str) -> date | None:
     try:
-        month = date.fromisoformat(f"{period}-01") if period else None
+        return date.fromisoformat(f"{period.strip()}-01") if period.strip() else None
     except ValueError as error:
-        raise InvalidRequest(f"{period!r} is not a month", hint="write it as YYYY-MM") from error
-    cycles.open_cycle(page.workspace, actor=page.user, period=month)
+        raise InvalidRequest(f"{period!r} is not a month", hint="write it as YYYY-MM, e.g. 2027-01") from error
+
+
+@router.get("/cycle/open", response_class=HTMLResponse)
+def confirm_open_cycle(request: Request, period: str = "") -> HTMLResponse:
+    """What opening the cycle would do (its horizon, the cycle it closes and that cycle's unfinished steps, what
+    the data says), with the button that does it: a cycle is never opened by a single click."""
+    page = page_of(request)
+    preview = cycles.preview_opening(page.workspace, actor=page.user, period=_month_of(period))
+    return render(page, "cycle_open.html", preview=preview)
+
+
+@router.post("/cycle/open", response_model=None)
+def open_cycle(
+    request: Request,
+    period: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    page = page_of(request)
+    month = _month_of(period)
+    if confirm != "yes":
+        return redirect(f"/cycle/open?period={month:%Y-%m}" if month else "/cycle/open")
+    cycles.open_cycle(page.workspace, actor=page.user, period=month, reason=reason)
     return redirect("/")
+
+
+@router.post("/cycle/{cycle_id}/cancel")
+def cancel_cycle(request: Request, cycle_id: int, reason: Annotated[str, Form()] = "") -> RedirectResponse:
+    page = page_of(request)
+    cycles.cancel_cycle(page.workspace, actor=page.user, cycle_id=cycle_id, reason=reason)
+    return redirect("/")
+
+
+def _step_named(step: str) -> StepName:
+    try:
+        return StepName(step)
+    except ValueError as error:
+        raise InvalidRequest(f"there is no step named {step!r}") from error
 
 
 @router.post("/cycle/{cycle_id}/close")
@@ -118,11 +166,16 @@ def close_step(
     request: Request, cycle_id: int, step: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
 ) -> RedirectResponse:
     page = page_of(request)
-    try:
-        name = StepName(step)
-    except ValueError as error:
-        raise InvalidRequest(f"there is no step named {step!r}") from error
-    cycles.close_step(page.workspace, actor=page.user, cycle_id=cycle_id, step=name, reason=reason)
+    cycles.close_step(page.workspace, actor=page.user, cycle_id=cycle_id, step=_step_named(step), reason=reason)
+    return redirect("/")
+
+
+@router.post("/cycle/{cycle_id}/reopen")
+def reopen_step(
+    request: Request, cycle_id: int, step: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    page = page_of(request)
+    cycles.reopen_step(page.workspace, actor=page.user, cycle_id=cycle_id, step=_step_named(step), reason=reason)
     return redirect("/")
 
 

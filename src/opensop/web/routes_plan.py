@@ -102,6 +102,16 @@ def submit(
     return redirect(back if back.startswith("/") and not back.startswith("//") else "/")
 
 
+@router.post("/plan/{version_id}/revise")
+def revise(
+    request: Request, version_id: int, reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/"
+) -> RedirectResponse:
+    """A new draft copying a submitted or rejected version, which the pages then work on (the latest draft)."""
+    page = page_of(request)
+    plans.revise(page.workspace, actor=page.user, version_id=version_id, reason=reason or "revised from the web")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else "/")
+
+
 _REVIEWS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 

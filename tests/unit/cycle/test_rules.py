@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -11,17 +12,28 @@ import pytest
 from opensop.cycle.permissions import MATRIX, Action, Role, is_allowed, require
 from opensop.cycle.plan_content import conform_measures, measure_hash, waterfall
 from opensop.cycle.status import PLAN_TRANSITIONS, PlanStatus, check_editable, check_transition
-from opensop.cycle.steps import STEPS, CycleFacts, Output, StepName, check_can_close, due_date, roll_horizon
-from opensop.errors import InvalidTransition, NotAuthorized
+from opensop.cycle.steps import (
+    STEPS,
+    CycleFacts,
+    Output,
+    StepName,
+    check_can_close,
+    check_period_against_data,
+    due_date,
+    roll_horizon,
+)
+from opensop.errors import InvalidRequest, InvalidTransition, NotAuthorized
 
 ALL_FACTS = CycleFacts(
+    period=date(2024, 12, 1),
+    last_actuals=date(2024, 12, 1),
     has_dataset_load=True,
-    submitted_measures=frozenset({"consensus_demand", "production", "revenue"}),
+    live_measures=frozenset({"consensus_demand", "served", "revenue"}),
     has_submitted_version=True,
     has_approved_version=True,
     has_published_version=True,
 )
-NO_FACTS = CycleFacts(False, frozenset(), False, False, False)
+NO_FACTS = CycleFacts(date(2024, 12, 1), None, False, frozenset(), False, False, False)
 
 
 def test_every_status_has_a_row_and_the_lifecycle_reads_as_documented() -> None:
@@ -71,11 +83,67 @@ def test_steps_close_in_order_by_their_owner_with_their_outputs() -> None:
     with pytest.raises(NotAuthorized):
         check_can_close(StepName.DATA_CUTOFF, role=Role.SALES, closed=frozenset(), facts=ALL_FACTS)
     closed = frozenset({StepName.DATA_CUTOFF})
-    with pytest.raises(InvalidTransition, match="missing submitted_consensus"):
+    with pytest.raises(InvalidTransition, match="missing consensus"):
         check_can_close(StepName.DEMAND_REVIEW, role=Role.ADMIN, closed=closed, facts=NO_FACTS)
     with pytest.raises(InvalidTransition, match="already closed"):
         check_can_close(StepName.DATA_CUTOFF, role=Role.ADMIN, closed=closed, facts=ALL_FACTS)
     assert [s.requires for s in STEPS][-1] == (Output.PLAN_OF_RECORD,)
+
+
+def test_the_data_cutoff_closes_only_on_the_actuals_of_the_cycle_month() -> None:
+    stale = replace(ALL_FACTS, last_actuals=date(2024, 11, 1))
+    with pytest.raises(InvalidTransition, match="latest load holds 2024-11") as refused:
+        check_can_close(StepName.DATA_CUTOFF, role=Role.ADMIN, closed=frozenset(), facts=stale)
+    assert refused.value.hint == "import the sales history through 2024-12"
+    ahead = replace(ALL_FACTS, last_actuals=date(2025, 1, 1))
+    with pytest.raises(InvalidTransition, match="latest load holds 2025-01") as refused:
+        check_can_close(StepName.DATA_CUTOFF, role=Role.ADMIN, closed=frozenset(), facts=ahead)
+    assert refused.value.hint == "this data belongs to a later cycle: open 2025-01"
+    with pytest.raises(InvalidTransition, match="missing dataset_load"):
+        check_can_close(StepName.DATA_CUTOFF, role=Role.ADMIN, closed=frozenset(), facts=NO_FACTS)
+
+
+def test_the_reviews_close_on_a_live_draft_and_only_the_pre_sop_needs_a_submitted_version() -> None:
+    """The working draft carries the consensus, then the supply plan, then the finance: no submission before the
+    pre-S&OP (submitting at the demand review left a read-only version with no supply plan)."""
+    draft_only = replace(
+        ALL_FACTS, has_submitted_version=False, has_approved_version=False, has_published_version=False
+    )
+    closed: set[StepName] = set()
+    for step in (StepName.DATA_CUTOFF, StepName.DEMAND_REVIEW, StepName.SUPPLY_REVIEW, StepName.FINANCIAL_REVIEW):
+        check_can_close(step, role=Role.ADMIN, closed=frozenset(closed), facts=draft_only)
+        closed.add(step)
+    with pytest.raises(InvalidTransition, match="missing recommendation"):
+        check_can_close(StepName.PRE_SOP, role=Role.ADMIN, closed=frozenset(closed), facts=draft_only)
+    consensus_only = replace(draft_only, live_measures=frozenset({"consensus_demand"}))
+    with pytest.raises(InvalidTransition, match="missing supply_plan"):
+        check_can_close(
+            StepName.SUPPLY_REVIEW,
+            role=Role.ADMIN,
+            closed=frozenset({StepName.DATA_CUTOFF, StepName.DEMAND_REVIEW}),
+            facts=consensus_only,
+        )
+
+
+@pytest.mark.parametrize(
+    ("period", "last", "refusal"),
+    [
+        (date(2024, 12, 1), date(2024, 12, 1), None),
+        (date(2025, 1, 1), date(2024, 12, 1), None),
+        (date(2024, 12, 1), None, None),
+        (date(2024, 11, 1), date(2024, 12, 1), "would plan months that are history"),
+        (date(2025, 2, 1), date(2024, 12, 1), "2 month\\(s\\) of demand unknown"),
+        (date(2062, 12, 1), date(2024, 12, 1), "456 month\\(s\\) of demand unknown"),
+    ],
+)
+def test_a_cycle_month_is_checked_against_the_latest_actuals(
+    period: date, last: date | None, refusal: str | None
+) -> None:
+    if refusal is None:
+        check_period_against_data(period, last)
+    else:
+        with pytest.raises(InvalidRequest, match=refusal):
+            check_period_against_data(period, last)
 
 
 def test_horizon_rolls_to_the_month_after_the_cycle_and_due_dates_fall_in_the_cycle_month() -> None:
