@@ -9,19 +9,22 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text, update
 
+from opensop.config import Settings
 from opensop.services import runs
 from opensop.services.imports import import_dataset
-from opensop.services.workspace import Workspace
+from opensop.services.workspace import Workspace, init_workspace
 from opensop.store.cycle_tables import PlanMeasure, PlanVersion, Run
 from opensop.store.database import transaction
 from opensop.store.tables import AuditEvent
-from opensop.worker import work
+from opensop.worker import _heartbeat, work
 from tests.integration.services.conftest import PLANNER, VIEWER
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -118,3 +121,50 @@ def test_a_starting_worker_fails_the_runs_of_a_dead_worker(workspace: Workspace)
         stored = session.get(Run, run.id)
         assert stored is not None
         assert (stored.status, stored.worker_pid) == ("failed", dead_pid)
+
+
+def test_a_live_worker_with_a_late_heartbeat_is_not_declared_dead(workspace: Workspace) -> None:
+    """A worker writing a large version can miss heartbeats while the database is busy: on its own host its live
+    process decides, so a poll does not fail a run that is still working (it used to after 30 s of silence)."""
+    run = runs.submit_run(workspace, actor=PLANNER, step="validate_dataset", params={})
+    runs.claim_next(workspace, pid=os.getpid(), host=socket.gethostname())
+    with transaction(workspace.sessions) as session:
+        session.execute(
+            update(Run).where(Run.id == run.id).values(heartbeat_at=datetime.now(UTC) - timedelta(minutes=10))
+        )
+    assert runs.get_run(workspace, actor=VIEWER, run_id=run.id).status == "running"
+    assert runs.reap_dead_runs(workspace) == []
+    other_host = runs.worker_dead(
+        runs.get_run(workspace, actor=VIEWER, run_id=run.id), now=datetime.now(UTC), host="another-host"
+    )
+    assert other_host, "seen from another host, only the heartbeat tells"
+
+
+def test_the_outcome_the_worker_records_corrects_an_early_failure_verdict(workspace: Workspace) -> None:
+    """A run failed by a poller on another host (late heartbeat) whose worker then finishes: the stored status is
+    what really happened, so a version that was written is not shown as a failed run."""
+    run = runs.submit_run(workspace, actor=PLANNER, step="validate_dataset", params={})
+    runs.claim_next(workspace, pid=os.getpid(), host="another-host")
+    with transaction(workspace.sessions) as session:
+        session.execute(update(Run).where(Run.id == run.id).values(status="failed", error="the worker stopped"))
+    runs.finish_run(workspace, run.id, result={"plan_version_id": 7})
+    stored = runs.get_run(workspace, actor=VIEWER, run_id=run.id)
+    assert (stored.status, stored.error, stored.result) == ("succeeded", "", {"plan_version_id": 7})
+
+
+def test_the_heartbeat_survives_a_database_it_cannot_reach(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A beat that fails (here: the database file is gone from under a second workspace) is skipped; the thread
+    keeps beating instead of dying and leaving a live run looking abandoned."""
+    broken = init_workspace(Settings(workspace=tmp_path / "gone", database_url=f"sqlite:///{tmp_path / 'gone.db'}"))
+    with transaction(broken.sessions) as session:
+        session.execute(text("DROP TABLE run"))
+    monkeypatch.setattr(runs, "HEARTBEAT_INTERVAL", timedelta(milliseconds=10))
+    stop = threading.Event()
+    beating = threading.Thread(target=_heartbeat, args=(broken, 1, stop), daemon=True)
+    beating.start()
+    time.sleep(0.3)
+    assert beating.is_alive()
+    stop.set()
+    beating.join(timeout=10)
+    assert not beating.is_alive()
+    broken.dispose()
