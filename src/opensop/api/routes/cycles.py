@@ -74,6 +74,22 @@ def close_cycle_step(
     return cycle_read(view.cycle, view)
 
 
+@router.post("/cycles/{cycle_id}/cancel", response_model=CycleRead, **guarded(Action.MANAGE_USERS))
+def cancel_cycle(cycle_id: IdPath, body: ReasonCreate, workspace: WorkspaceDep, user: CurrentUser) -> CycleRead:
+    """Undo the opening of the latest cycle (an administrator's correction); the reason is required."""
+    view = cycles.cancel_cycle(workspace, actor=user, cycle_id=cycle_id, reason=body.reason)
+    return cycle_read(view.cycle, view)
+
+
+@router.post("/cycles/{cycle_id}/steps/{step}/reopen", response_model=CycleRead, **guarded(Action.MANAGE_USERS))
+def reopen_cycle_step(
+    cycle_id: IdPath, step: StepName, body: ReasonCreate, workspace: WorkspaceDep, user: CurrentUser
+) -> CycleRead:
+    """Reopen a closed step of the latest cycle; the later steps go back to pending."""
+    view = cycles.reopen_step(workspace, actor=user, cycle_id=cycle_id, step=step, reason=body.reason)
+    return cycle_read(view.cycle, view)
+
+
 @router.get("/cycles/{cycle_id}/forecast-snapshot", response_model=list[SnapshotRead], **guarded(Action.VIEW))
 def get_forecast_snapshot(cycle_id: IdPath, workspace: WorkspaceDep, user: CurrentUser) -> list[SnapshotRead]:
     rows = cycles.forecast_snapshot(workspace, actor=user, cycle_id=cycle_id)
