@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from opensop.api import errors
+from opensop.api import docs, errors
 from opensop.api.routes import audit, auth, cycles, data, plans, scenarios
 from opensop.config import Settings
 from opensop.services.workspace import Workspace, open_workspace
@@ -38,9 +38,12 @@ def create_app(settings: Settings, *, workspace: Workspace | None = None) -> Fas
         summary="Sales & Operations Planning: cycle, plan versions, approvals and audit.",
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.workspace = opened
     errors.install(app)
+    docs.install(app)
     for module in (auth, data, cycles, plans, scenarios, audit):
         app.include_router(module.router)
     return app

@@ -17,7 +17,9 @@ from opensop.demand.consensus import SOURCES
 LAYOUT: dict[str, Any] = {
     "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
     "height": 340,
-    "legend": {"orientation": "h"},
+    # Above the plot: below it, Plotly puts a horizontal legend at 10 % of the plot's height under the axis, which
+    # lands on the axis labels once a resize has changed the legend's rows.
+    "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
     "font": {"family": "system-ui, sans-serif", "size": 12},
 }
 

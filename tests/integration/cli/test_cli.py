@@ -8,14 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 TINY = Path(__file__).resolve().parents[2] / "data" / "tiny"
 OPENSOP = [sys.executable, "-m", "opensop.cli.main"]
 
 
-def opensop(*args: str, workspace: Path) -> subprocess.CompletedProcess[str]:
+def opensop(*args: str, workspace: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OPENSOP_WORKSPACE": str(workspace), "OPENSOP_USER": "steward", "COLUMNS": "200"}
     env.pop("OPENSOP_DATABASE_URL", None)
-    return subprocess.run([*OPENSOP, *args], capture_output=True, text=True, env=env, timeout=120, check=False)
+    return subprocess.run([*OPENSOP, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False)
 
 
 def test_init_import_status(tmp_path: Path) -> None:
@@ -122,3 +124,13 @@ def test_plan_with_a_frozen_month_makes_nothing_new_in_it(tmp_path: Path) -> Non
     done = opensop("plan", "--horizon", "6", "--frozen-months", "1", "--until", "supply", workspace=workspace)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "frozen horizon: only firm orders arrive until 2024-11" in done.stdout
+
+
+@pytest.mark.slow
+def test_demo_without_serving_does_not_claim_a_server(tmp_path: Path) -> None:
+    """`opensop demo --no-serve` (scripted use) prints the logins and how to serve, not an address nobody serves."""
+    result = opensop("demo", "--no-serve", workspace=tmp_path / "demo", timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "is served at" not in result.stdout
+    assert f"opensop --workspace {tmp_path / 'demo'} serve" in result.stdout
+    assert "demand.planner / demand_planner-demo-2024" in result.stdout

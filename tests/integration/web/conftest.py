@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 
 from opensop.config import Settings
 from opensop.services import cycles, imports
@@ -24,6 +25,7 @@ from opensop.services.auth import Principal
 from opensop.services.demo_users import DemoLogin, demo_logins, ensure_demo_users
 from opensop.services.workspace import Workspace, init_workspace
 from opensop.web import mount
+from opensop.web.core import WebRoute
 
 REPO = Path(__file__).resolve().parents[3]
 TINY = REPO / "tests" / "data" / "tiny"
@@ -31,6 +33,16 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "artifacts" / "screenshots"
 GUIDE_SCREENSHOTS = REPO / "docs" / "screenshots"
 CYCLE_MONTH = date(2024, 10, 1)
+
+
+def web_routes(app: FastAPI) -> list[tuple[str, str, WebRoute]]:
+    """(method, path, route) of every route of the web routers the app serves: a new page or form is included."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, WebRoute):
+            found.extend((method, str(context.path), route) for method in sorted(context.methods or ()))
+    return found
 
 
 def _free_port() -> int:

@@ -6,6 +6,9 @@
       var source = document.getElementById(holder.getAttribute("data-chart"));
       if (!source) { return; }
       var figure = JSON.parse(source.textContent);
+      // The holder takes the figure's height: on a window resize the responsive plot then fits the holder's width and
+      // keeps its height (it collapsed to the holder's min-height, legend over the axis, next to the grid below).
+      if (figure.layout && figure.layout.height) { holder.style.height = figure.layout.height + "px"; }
       window.Plotly.newPlot(holder, figure.data, figure.layout, { displaylogo: false, responsive: true });
     });
   }
