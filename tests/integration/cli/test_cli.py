@@ -134,3 +134,6 @@ def test_demo_without_serving_does_not_claim_a_server(tmp_path: Path) -> None:
     assert "is served at" not in result.stdout
     assert f"opensop --workspace {tmp_path / 'demo'} serve" in result.stdout
     assert "demand.planner / demand_planner-demo-2024" in result.stdout
+    # the app opens on a plan: the demo's cycle (the month of its latest actuals) holds the draft it computed
+    assert "Cycle 2026-10 opened (horizon 2026-11 to 2028-04)." in result.stdout
+    assert "Stored as draft plan version 1 (" in result.stdout
