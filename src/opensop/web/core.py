@@ -146,6 +146,7 @@ class WebRoute(APIRoute):
         async def handle(request: Request) -> Response:
             started = time.perf_counter()
             try:
+                refuse_cross_site(request)
                 response = await handler(request)
             except NotAuthenticated:
                 return RedirectResponse(f"{PREFIX}/login?next={request.url.path}", status_code=303)
@@ -160,6 +161,24 @@ class WebRoute(APIRoute):
             return response
 
         return handle
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_cross_site(request: Request) -> None:
+    """A form posted from another site is refused before it acts (the session cookie would otherwise carry it: a
+    page elsewhere could open a far-future cycle in a planner's name). Browsers send `Origin` on every POST and
+    `Sec-Fetch-Site` with it; a request naming another origin, or called cross-site by the browser, is refused."""
+    if request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    if (origin is not None and origin != own) or request.headers.get("sec-fetch-site") == "cross-site":
+        raise NotAuthorized(
+            "this form was sent from another site and was refused",
+            hint="open OpenSOP's own page and send the form from there",
+        )
 
 
 def redirect(path: str) -> RedirectResponse:
