@@ -5,8 +5,11 @@ Every flow is in units per month; stocks are end-of-month. The model is always a
 Objective.MAX_MARGIN the shipments carry -price and lost sales no penalty (their margin is simply not earned),
 so  -objective = revenue - costs.
 
-    minimise  sum c_pst (x + sub) + h_ps inv + pen_ps ssv + cost_l tr + price-based backlog and lost-sale costs
+    minimise  sum m_ps x + sc_ps sub + h_ps inv + pen_ps ssv + cost_l tr + price-based backlog and lost-sale costs
               + overtime_cost_k ot_kt + wage_k hc_kt + hire_k hire_kt + layoff_k fire_kt + cost_uc buy + h_c cinv
+
+m_ps is the make cost: the full standard cost minus what the model pays on its own lines (components bought from
+suppliers, labour paid per head), so no cost is counted twice (`opensop.supply.coefficients`).
 """
 
 from __future__ import annotations
@@ -68,13 +71,13 @@ def define_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfi
     Frozen horizon: x, sub and buy are 0 in the months t < F, where only firm orders (open supply) arrive.
     """
     horizon = len(inputs.periods)
-    make = _periods(inputs.make[["product", "site", "unit_cost"]], horizon)
+    make = _periods(inputs.make[["product", "site", "make_cost"]], horizon)
     open_to_plan = (make["t"] >= inputs.frozen_months).to_numpy()
     lp.add_variables(
         "make",
         make[["product", "site", "t"]],
         upper=np.where(open_to_plan, INF, 0.0),
-        cost=make["unit_cost"].to_numpy(),
+        cost=make["make_cost"].to_numpy(),
     )
     sub = inputs.make[inputs.make["subcontract_cost"].notna()]
     sub = _periods(sub, horizon)
