@@ -17,7 +17,8 @@ variances of the plan, so that COGS is what the plan pays, with stock valued at 
 
     COGS = standard cost of the units sold (cogs_material + cogs_conversion)
          + conversion_variance      [site, month]  overtime + wages + hiring + layoffs of the site's resources
-                                                   - labour absorbed (units made x their labour-pool hours x
+                                                   - labour absorbed (units made, by the plan or on firm
+                                                   production orders, x their labour-pool hours x
                                                    wage_per_worker / hours_per_worker): idle or extra labour
          + purchase_price_variance  [site, month]  components received x (supplier price - cheapest price)
          + subcontract_premium      [family, site, month]  subcontracted x (subcontract cost - standard)
@@ -26,11 +27,12 @@ variances of the plan, so that COGS is what the plan pays, with stock valued at 
                                                    (data contradicting the convention; 0 otherwise)
          + transfers (freight)
 
-so that, over any months, COGS = the plan's product spend (production, subcontract, overtime, wages, hiring,
+so that, over the horizon, COGS = the plan's product spend (production, subcontract, overtime, wages, hiring,
 layoffs, purchases, transfers) + the standard value of the firm receipts (`open_supply`, committed before the plan)
-+ opening stock value - closing stock value (items at standard, components at the cheapest price). Carrying costs
-are period costs below gross margin (holding, component_holding); LP penalties (safety_stock, backlog,
-lost_sales) are not money spent, reported only so that the plan cost lines add up to the LP objective.
+less the labour of firm production orders (paid in the plan's wages) + opening stock value - closing stock value
+(items at standard, components at the cheapest price). Carrying costs are period costs below gross margin
+(holding, component_holding); LP penalties (safety_stock, backlog, lost_sales) are not money spent, reported only
+so that the plan cost lines add up to the LP objective.
 
 Plan cost lines (as `supply.cost_lines`; dimensions in brackets):
 
@@ -73,6 +75,7 @@ from opensop.finance.lines import (
 )
 from opensop.schema import PlanningData
 from opensop.supply import SupplyPlan
+from opensop.supply.capacity import firm_load
 from opensop.supply.coefficients import (
     component_holding,
     component_prices,
@@ -167,13 +170,22 @@ def _made(data: PlanningData, plan: SupplyPlan, config: PlanningConfig) -> list[
 
 
 def _absorbed_labour(data: PlanningData, plan: SupplyPlan) -> pd.DataFrame:
-    """site_id, period, value: units made x their labour-pool hours x wage per hour (the labour in the standard)."""
+    """site_id, period, value: the labour in the standard of what the month's labour made, at wage per hour —
+    the plan's production and the firm production orders it works on (`supply.capacity.firm_load`)."""
     made = plan.production.astype({"item_id": str, "site_id": str})
     routing = data.routings[["item_id", "site_id", "resource_id", "usage_per_unit"]].dropna()
     routing = routing.astype({"item_id": str, "site_id": str, "resource_id": str}).merge(labour_rates(data))
     hours = made.merge(routing, on=["item_id", "site_id"])
     value = (hours["regular"] + hours["overtime"]) * hours["usage_per_unit"] * hours["rate"]
-    return hours[["site_id", "period"]].assign(value=value.to_numpy())
+    periods = pd.DatetimeIndex(sorted(pd.to_datetime(plan.service["period"]).unique()))
+    firm = firm_load(data, periods).merge(labour_rates(data), left_on="resource", right_on="resource_id")
+    return pd.concat(
+        [
+            hours[["site_id", "period"]].assign(value=value.to_numpy()),
+            pd.DataFrame({"site_id": firm["site"], "period": periods[firm["t"]], "value": firm["load"] * firm["rate"]}),
+        ],
+        ignore_index=True,
+    )
 
 
 def _resources(data: PlanningData, plan: SupplyPlan) -> list[pd.DataFrame]:

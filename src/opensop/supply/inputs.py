@@ -25,7 +25,7 @@ from opensop.config import EndInventory, PlanningConfig, PlanningLevel
 from opensop.errors import OpenSOPError
 from opensop.schema import PlanningData
 from opensop.supply.allocation import allocate, make_pairs, unallocated
-from opensop.supply.capacity import capacity_table
+from opensop.supply.capacity import capacity_table, firm_load
 from opensop.supply.coefficients import component_holding, item_attributes, service_coefficients, unit_costs
 
 
@@ -43,6 +43,7 @@ class ModelInputs:
     receipts: pd.DataFrame  # product, site, t, quantity
     usage: pd.DataFrame  # product, site, resource, usage
     capacity: pd.DataFrame  # resource, site, kind, t, regular, overtime, overtime_cost, hours, max_overtime
+    firm_load: pd.DataFrame  # resource, t, load: hours taken by firm production orders (`capacity.firm_load`)
     workforce: pd.DataFrame  # resource, headcount, wage, hire_cost, layoff_cost, min_headcount, max_headcount
     bom: pd.DataFrame  # product, component, quantity_per
     component_stock: pd.DataFrame  # component, site, on_hand, holding
@@ -160,6 +161,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
         columns={"item_id": "product", "site_id": "site", "resource_id": "resource", "usage_per_unit": "usage"}
     )
     capacity, workforce = capacity_table(data, periods)
+    firm = firm_load(data, periods).groupby(["resource", "t"], as_index=False)[["load"]].sum()
 
     bom = (
         data.components[["item_id", "component_id", "quantity_per"]]
@@ -220,6 +222,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
         receipts=receipts,
         usage=usage,
         capacity=capacity,
+        firm_load=firm,
         workforce=workforce,
         bom=bom,
         component_stock=comp_stock,

@@ -219,9 +219,23 @@ def define_backlog_balance(lp: LinearProgram, inputs: ModelInputs) -> None:
     lp.add_constraints("backlog_balance", rows.drop(columns="pos"), terms, lower=rhs, upper=rhs)
 
 
+def firm_hours(inputs: ModelInputs) -> np.ndarray:
+    """f_kt on the rows of inputs.capacity: the hours firm production orders take, at most what the resource can
+    give in the month (machines: regular + overtime; labour: max headcount x (hours + max overtime)), so a firm
+    order book beyond capacity leaves the plan nothing rather than making it infeasible (the capacity frame
+    still shows the whole firm load)."""
+    cap = inputs.capacity
+    firm = cap[["resource", "t"]].merge(inputs.firm_load, on=["resource", "t"], how="left")["load"].fillna(0.0)
+    most_staff = cap[["resource"]].merge(inputs.workforce[["resource", "max_headcount"]], on="resource", how="left")
+    labour_most = most_staff["max_headcount"].fillna(np.inf).to_numpy() * (cap["hours"] + cap["max_overtime"])
+    most = np.where(cap["labour"], labour_most, cap["regular"] + cap["overtime"])
+    return np.asarray(np.minimum(firm.to_numpy(), most), dtype=float)
+
+
 def define_resource_capacity(lp: LinearProgram, inputs: ModelInputs) -> None:
-    """sum_p usage_psk x_pst - ot_kt <= regular_kt (machines);
-    sum_p usage_psk x_pst - ot_kt - hours_kt hc_kt <= 0 (labour: capacity is headcount x hours)."""
+    """sum_p usage_psk x_pst - ot_kt <= regular_kt - f_kt (machines);
+    sum_p usage_psk x_pst - ot_kt - hours_kt hc_kt <= -f_kt (labour: capacity is headcount x hours),
+    f_kt the hours firm production orders take (`firm_hours`): the plan makes only what they leave."""
     v = lp.variables
     cap = inputs.capacity
     rows = _rows(cap[["resource", "t"]])
@@ -232,7 +246,7 @@ def define_resource_capacity(lp: LinearProgram, inputs: ModelInputs) -> None:
         link(rows, v["overtime"], ["resource", "t"], -1.0),
         link(rows, hours, ["resource", "t"], -1.0, "hours"),
     ]
-    upper = np.where(cap["labour"], 0.0, cap["regular"])
+    upper = np.where(cap["labour"], 0.0, cap["regular"]) - firm_hours(inputs)
     lp.add_constraints("resource_capacity", rows.drop(columns="pos"), terms, upper=upper)
 
 

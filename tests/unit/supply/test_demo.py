@@ -19,7 +19,8 @@ from opensop.supply import (
     requirements,
     rough_cut_capacity,
 )
-from opensop.supply.coefficients import component_prices, unit_costs
+from opensop.supply.capacity import firm_load
+from opensop.supply.coefficients import component_prices, labour_rates, unit_costs
 
 
 def seasonal_naive_demand(data: PlanningData) -> pd.DataFrame:
@@ -85,7 +86,8 @@ def test_demo_objective_finance_and_kpis_are_one_computation(
 ) -> None:
     """LP objective = finance's recomputed plan costs = the supply engine's cost lines, the KPIs read the finance
     totals, and COGS is what the plan pays with stock at standard: COGS = product spend + firm receipts at standard
-    + opening stock value - closing stock value (summed inventory_cash)."""
+    - the labour of firm production orders (in the wages) + opening stock value - closing stock value (summed
+    inventory_cash)."""
     data, demand, config, result = demo_plan
     finance = project(data, demand, result, config)
     total = finance.total()
@@ -107,6 +109,32 @@ def test_demo_objective_finance_and_kpis_are_one_computation(
     firm_parts = firm.merge(component_prices(data), left_on="part_id", right_on="component")
     committed = float((firm_items["quantity"] * firm_items["standard"]).sum())
     committed += float((firm_parts["quantity"] * firm_parts["price"]).sum())
+    # less the labour of the firm production orders: the plan pays it in wages, in the month it works on them
+    worked = firm_load(data, pd.DatetimeIndex(sorted(periods)))
+    worked = worked.merge(labour_rates(data), left_on="resource", right_on="resource_id")
+    committed -= float((worked["load"] * worked["rate"]).sum())
     paid = sum(float(total[line]) for line in spend) + committed + float(total["inventory_cash"])
     assert total["cogs"] == pytest.approx(paid, rel=1e-9)
     assert 0.3 < total["margin_pct"] < 0.7
+
+
+def test_demo_first_month_load_includes_the_firm_orders(
+    demo_plan: tuple[PlanningData, pd.DataFrame, PlanningConfig, SupplyPlan],
+) -> None:
+    """The demo's firm production orders (open_supply, kind production) cover most of the first months' demand:
+    they take sum quantity x usage_per_unit hours of their routing's resources in their month, and the plan's
+    load is never below them (Lyon's labour pool LYO-MO: 3,441 h of firm work in November; before firm orders
+    loaded capacity, the plan showed 72 h of 5,600)."""
+    data, _, _, result = demo_plan
+    orders = data.open_supply[data.open_supply["kind"] == "production"].astype({"part_id": str, "site_id": str})
+    routes = data.routings.astype({"item_id": str, "site_id": str, "resource_id": str})
+    hours = orders.merge(routes, left_on=["part_id", "site_id"], right_on=["item_id", "site_id"])
+    hours = hours.assign(hours=hours["quantity"] * hours["usage_per_unit"])
+    expected = hours.groupby(["resource_id", "period"])["hours"].sum()
+    capacity = result.capacity.set_index(["resource_id", "period"])
+    firm = capacity["firm_load"]
+    assert firm[firm > 0].sort_index().to_numpy() == pytest.approx(expected.sort_index().to_numpy())
+    assert (capacity["load"] >= capacity["firm_load"] - 1e-9).all()
+    first = capacity.xs(capacity.index.get_level_values("period").min(), level="period")
+    assert first.loc["LYO-MO", "firm_load"] == pytest.approx(3440.8, abs=0.1)
+    assert first.loc["LYO-MO", "load"] / first.loc["LYO-MO", "regular"] > 0.6
