@@ -219,7 +219,9 @@ def plan(
         started = time.perf_counter()
         frames = extract(part, lp, solution)
         duals = {name: _duals(lp, solution, name) for name in ("resource_capacity", "supplier_capacity", "storage")}
-        frames["shortfalls"] = shortfalls(part, frames["service"], frames["capacity"], duals, frames.pop("make_level"))
+        frames["shortfalls"] = shortfalls(
+            part, frames["service"], frames["capacity"], duals, frames.pop("make_level"), frames["inventory"]
+        )
         pieces.append(frames)
         extract_s += time.perf_counter() - started
 
