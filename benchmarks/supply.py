@@ -194,7 +194,9 @@ def split_comparison(n_items: int, n_sites: int) -> None:
     solution = solve(lp, time_limit=config.supply.time_limit_seconds)
     frames = extract(inputs, lp, solution)
     duals = {name: _duals(lp, solution, name) for name in ("resource_capacity", "supplier_capacity", "storage")}
-    frames["shortfalls"] = shortfalls(inputs, frames["service"], frames["capacity"], duals, frames.pop("make_level"))
+    frames["shortfalls"] = shortfalls(
+        inputs, frames["service"], frames["capacity"], duals, frames.pop("make_level"), frames["inventory"]
+    )
 
     started = time.perf_counter()
     ours = disaggregate(inputs, frames)["service"]

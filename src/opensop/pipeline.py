@@ -16,6 +16,7 @@ import pandas as pd
 
 from opensop.config import PlanningConfig
 from opensop.demand import ConsensusDemand, DemandForecast, apply_overrides, forecast_demand
+from opensop.demand.forecast import lifecycle_zeros
 from opensop.demand.standalone import forecast_frame
 from opensop.finance import FinancialPlan, project
 from opensop.kpi import KpiInputs, compute
@@ -155,7 +156,9 @@ def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
     forecast = result.require_forecast()
     hierarchy = result.data.item_hierarchy()
     base = aggregate_forecasts(forecast, hierarchy, result.config)
-    reconciled = reconcile(forecast.forecast, hierarchy, result.config.reconciliation, base=base)
+    periods = pd.DatetimeIndex(sorted(forecast.forecast["period"].unique()))
+    zeros = lifecycle_zeros(result.data.items, periods)
+    reconciled = reconcile(forecast.forecast, hierarchy, result.config.reconciliation, base=base, zeros=zeros)
     return replace(result, reconciled=reconciled)
 
 

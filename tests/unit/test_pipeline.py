@@ -96,3 +96,22 @@ def test_the_cycle_step_rules_find_their_outputs_in_what_the_engine_writes(plann
     assert produced(Output.CONSENSUS, facts)
     assert not produced(Output.SUPPLY_PLAN, facts)
     assert not produced(Output.FINANCIAL_PLAN, facts)
+
+
+def test_a_phase_out_item_gets_no_demand_after_its_end_of_life(tiny: PlanningData) -> None:
+    """P2 (phase-out) ends in January 2025: the forecast is 0 after it, and so must be the reconciled forecast and
+    the consensus (the family POT's own forecast, made on a history with P2's sales, used to leak into it)."""
+    items = tiny.items.copy()
+    items.loc[items["item_id"] == "P2", "end_period"] = pd.Timestamp("2025-01-01")
+    data = PlanningData.from_frames({**tiny.tables(), "items": items})
+    result = run_pipeline(data, PlanningConfig(horizon_months=6), until=StepName.CONSENSUS)
+    plan = result.require_consensus().plan
+    after = plan[(plan["item_id"] == "P2") & (plan["period"] > pd.Timestamp("2025-01-01"))]
+    assert len(after) > 0
+    assert float(after["statistical"].abs().sum()) == 0.0
+    assert float(after["consensus"].abs().sum()) == 0.0
+    assert result.reconciled is not None
+    levels = result.reconciled.levels
+    items_sum = result.reconciled.items.groupby("period")["forecast"].sum()
+    total = levels[levels["level"] == "total"].set_index("period")["forecast"]
+    assert total.to_numpy() == pytest.approx(items_sum.reindex(total.index).to_numpy())

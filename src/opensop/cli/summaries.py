@@ -6,7 +6,8 @@ import pandas as pd
 from rich.table import Table
 
 from opensop.cli.console import console
-from opensop.finance import vs_budget
+from opensop.finance import FinancialPlan, vs_budget
+from opensop.kpi import KpiInputs, compute
 from opensop.pipeline import CycleResult
 from opensop.supply import requirements, rough_cut_capacity
 
@@ -66,6 +67,24 @@ def print_rough_cut_capacity(result: CycleResult, *, top: int = 8) -> None:
     console.print(table)
 
 
+SERVICE_KPIS = ("fill_rate", "backlog_units", "lost_sales_units")
+
+
+def service_summary(result: CycleResult) -> str:
+    """The service sentence of the supply review, from the KPI catalogue (the figures of the KPI table and of the
+    pages): units shipped late are not "on time"."""
+    plan = result.require_supply()
+    kpis = result.kpis
+    if kpis is None:
+        kpis = compute(KpiInputs(result.data, plan, FinancialPlan.empty()), names=SERVICE_KPIS)
+    value = kpis.set_index("kpi")["value"]
+    demand = float(plan.service["demand"].sum())
+    return (
+        f"Service: {value['fill_rate']:.1%} of {demand:,.0f} units served on time (fill rate); "
+        f"backlog {value['backlog_units']:,.0f} unit-months, lost {value['lost_sales_units']:,.0f} units."
+    )
+
+
 def print_supply_summary(result: CycleResult, *, top: int = 8) -> None:
     plan = result.supply
     if plan is None:
@@ -83,13 +102,7 @@ def print_supply_summary(result: CycleResult, *, top: int = 8) -> None:
         if value:
             cost_table.add_row(str(line), _euros(float(value)))
     console.print(cost_table)
-    service = plan.service
-    demand = float(service["demand"].sum())
-    served = float(service["served"].sum())
-    console.print(
-        f"Service: {served / demand:.1%} of {demand:,.0f} units served on time; "
-        f"backlog {float(service['backlog'].sum()):,.0f} unit-months, lost {float(service['lost'].sum()):,.0f} units."
-    )
+    console.print(service_summary(result))
     print_rough_cut_capacity(result, top=top)
     capacity = plan.capacity
     peaks = capacity.sort_values(["utilisation", "shadow_price"], ascending=False).head(top)

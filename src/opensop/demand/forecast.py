@@ -153,6 +153,18 @@ def forecast_demand(data: PlanningData, config: PlanningConfig, *, progress: Pro
 _PROFILES = [str(ModelName.LIKE_ITEM), str(ModelName.FAMILY_PROFILE)]
 
 
+def lifecycle_zeros(items: pd.DataFrame, periods: pd.DatetimeIndex) -> pd.DataFrame:
+    """item_id, period: the months an item is not sold — before the launch_period of an item that has one, after
+    the end_period of a phase-out item. Its forecast is 0 there, and reconciliation keeps it so."""
+    frame = items[["item_id", "lifecycle", "launch_period", "end_period"]].astype({"item_id": str})
+    grid = frame.merge(pd.DataFrame({"period": periods}), how="cross")
+    launch = pd.to_datetime(grid["launch_period"]).astype("datetime64[ns]")
+    end = pd.to_datetime(grid["end_period"]).astype("datetime64[ns]")
+    before_launch = (grid["period"] < launch).fillna(False)
+    ended = (grid["lifecycle"] == "phase_out") & (grid["period"] > end).fillna(False)
+    return grid.loc[before_launch | ended, ["item_id", "period"]].reset_index(drop=True)
+
+
 def _launch_series(data: PlanningData, raw: pd.DataFrame) -> pd.DataFrame:
     """item_id, region_id of `new` items without any history: the regions their like-item (else family) sells in."""
     items = data.items

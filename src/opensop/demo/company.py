@@ -64,7 +64,7 @@ class ResourceSpec:
     kind: str
     description: str
     target_utilisation: float | None  # None: sized for the peak with slack; a value: sized on the mean (tight)
-    hourly_rate: float  # conversion cost per hour used, EUR/hour
+    hourly_rate: float | None  # machine conversion cost per hour used, EUR/hour (labour: the wage, `supply.WAGES`)
     overtime_cost: float  # EUR per overtime hour
 
 
@@ -73,11 +73,11 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     ResourceSpec("LYO-EMA", LYON, "machine", "Four et ligne d'émaillage", 0.74, 48.0, 80.0),
     ResourceSpec("LYO-USI", LYON, "machine", "Centres d'usinage", None, 40.0, 60.0),
     ResourceSpec("LYO-ASM", LYON, "machine", "Ligne d'assemblage et conditionnement cuisine", None, 25.0, 45.0),
-    ResourceSpec("LYO-MO", LYON, "labour", "Opérateurs de production Lyon", None, 36.0, 47.0),
+    ResourceSpec("LYO-MO", LYON, "labour", "Opérateurs de production Lyon", None, None, 47.0),
     ResourceSpec("ANG-INJ", ANGERS, "machine", "Presses à injecter", None, 38.0, 60.0),
     ResourceSpec("ANG-SOU", ANGERS, "machine", "Soudure et peinture poudre", None, 30.0, 50.0),
     ResourceSpec("ANG-ASM", ANGERS, "machine", "Ligne d'assemblage motoculture et barbecues", 0.82, 28.0, 48.0),
-    ResourceSpec("ANG-MO", ANGERS, "labour", "Opérateurs de production Angers", 0.80, 35.0, 46.0),
+    ResourceSpec("ANG-MO", ANGERS, "labour", "Opérateurs de production Angers", 0.80, None, 46.0),
 )
 RESOURCE_IDS: tuple[str, ...] = tuple(r.resource_id for r in RESOURCES)
 

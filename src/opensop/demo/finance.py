@@ -1,9 +1,13 @@
 """Finance & policy tables: standard costs, regional price lists, the budget, ABC classes and policies.
 
-Costs are built bottom-up (components at supplier prices + other material + routing hours at hourly rates),
-and list prices keep at least a 38 % gross margin over them, so margins computed by the finance review are
-plausible for every item. Prices rise on 1 January by a family-specific rate; history revenue uses the price of
-its year, so the same mechanism explains past revenue and the upcoming increase.
+Costs are built bottom-up as the data dictionary's cost convention reads them, the FULL standard cost: material =
+components at their cheapest supplier's price + other material; conversion = machine hours at their hourly rates
++ labour-pool hours at the operators' loaded wage per regular hour (`supply.WAGES` / HOURS_PER_WORKER). So the
+supply plan's make cost (standard - components bought - labour paid per head) is exactly the other material and
+the machine time, and the finance review's variances are the plan's own (idle or extra labour, overtime, a dearer
+second source, subcontracting). List prices keep at least a 38 % gross margin over the standard, so margins
+computed by the finance review are plausible for every item. Prices rise on 1 January by a family-specific rate;
+history revenue uses the price of its year, so the same mechanism explains past revenue and the upcoming increase.
 """
 
 from __future__ import annotations
@@ -14,8 +18,17 @@ import numpy as np
 import pandas as pd
 
 from opensop.demo.catalogue import Catalogue, FloatArray, IntArray, Timeline
-from opensop.demo.company import COMPONENTS, FAMILIES, FAMILY_IDS, REGION_IDS, REGIONS, RESOURCES
-from opensop.demo.supply import Technology
+from opensop.demo.company import (
+    COMPONENTS,
+    FAMILIES,
+    FAMILY_IDS,
+    HOURS_PER_WORKER,
+    REGION_IDS,
+    REGIONS,
+    RESOURCES,
+    SUPPLIERS,
+)
+from opensop.demo.supply import WAGES, Technology
 
 MIN_MARGIN = 0.38
 SUBCONTRACT_PREMIUM = 1.30
@@ -62,9 +75,11 @@ def standard_costs_and_prices(
     low = np.array([FAMILIES[f].price_range[0] for f in catalogue.family])
     high = np.array([FAMILIES[f].price_range[1] for f in catalogue.family])
     drawn = np.exp(rng.uniform(np.log(low), np.log(high)))
-    component_cost = technology.bom @ np.array([c.unit_cost for c in COMPONENTS])
+    best = {c.component_id: min(s.cost_factor for s in SUPPLIERS if s.part_id == c.component_id) for c in COMPONENTS}
+    component_cost = technology.bom @ np.array([round(c.unit_cost * best[c.component_id], 2) for c in COMPONENTS])
     material = np.round(component_cost + drawn * rng.uniform(0.12, 0.22, n), 2)
-    conversion = np.round(technology.usage @ np.array([r.hourly_rate for r in RESOURCES]), 2)
+    rates = [WAGES[r.resource_id] / HOURS_PER_WORKER if r.hourly_rate is None else r.hourly_rate for r in RESOURCES]
+    conversion = np.round(technology.usage @ np.array(rates), 2)
     costs = StandardCosts(material, conversion)
     list_price = np.maximum(np.round(drawn), np.ceil(costs.unit_cost / (1.0 - MIN_MARGIN))) - 0.1
     factor = np.array([r.price_factor for r in REGIONS])

@@ -17,7 +17,8 @@ from opensop.finance.lines import (
     lines_catalogue,
     summary,
 )
-from opensop.finance.projection import FinancialPlan, project, standard_costs
+from opensop.finance.projection import FinancialPlan, project
+from opensop.supply.coefficients import standard_costs
 
 __all__ = [
     "DIMENSIONS",

@@ -6,7 +6,8 @@ family x region x month but not by site (the service frame of the supply plan ha
 month but not by family. Aggregating by a dimension a line lacks puts the whole line under NA ("not
 allocated"), never spreads it by an arbitrary key.
 
-Kinds of lines (all money in EUR, every value a positive amount; signs come in the derived lines):
+Kinds of lines (all money in EUR, every value a positive amount but the variances, negative when favourable;
+signs come in the derived lines):
 
 * ``flow``     summed over any dimension, months included (revenue, costs, units);
 * ``stock``    a month-end balance (inventory value): summed over family / region / site, and over months the
@@ -14,8 +15,10 @@ Kinds of lines (all money in EUR, every value a positive amount; signs come in t
                when non-zero, so a group absent that month closes at 0);
 * derived lines are not stored but computed by `summary` after aggregation (a ratio is never summed):
 
-      cogs            = cogs_material + cogs_conversion + overtime + subcontract_premium + transfers
-                        + hiring + layoffs
+      cogs            = cogs_material + cogs_conversion + conversion_variance + purchase_price_variance
+                        + subcontract_premium + standard_shortfall + transfers
+                        (the standard cost of the units sold + the plan's variances: what the plan pays,
+                        with stock at standard; see `opensop.finance.projection`)
       gross_margin    = revenue - cogs
       margin_pct      = gross_margin / revenue                      (NaN when revenue is 0)
       contribution    = gross_margin - holding - component_holding
@@ -81,6 +84,22 @@ LINES: tuple[Line, ...] = (
     _L("cogs_material", Group.PNL, LineKind.FLOW, "EUR", Direction.LOWER, "Units served x standard material cost."),
     _L("cogs_conversion", Group.PNL, LineKind.FLOW, "EUR", Direction.LOWER, "Units served x standard conversion."),
     _L(
+        "conversion_variance",
+        Group.PNL,
+        LineKind.FLOW,
+        "EUR",
+        Direction.LOWER,
+        "Overtime, wages, hiring and layoffs of a site - the labour its production absorbs at standard.",
+    ),
+    _L(
+        "purchase_price_variance",
+        Group.PNL,
+        LineKind.FLOW,
+        "EUR",
+        Direction.LOWER,
+        "Components received x (supplier price - cheapest supplier price, the price in the standard).",
+    ),
+    _L(
         "subcontract_premium",
         Group.PNL,
         LineKind.FLOW,
@@ -88,7 +107,22 @@ LINES: tuple[Line, ...] = (
         Direction.LOWER,
         "Units subcontracted x (subcontract cost - standard cost at the site): a variance.",
     ),
-    _L("production", Group.PLAN_COST, LineKind.FLOW, "EUR", Direction.LOWER, "Units made x material + conversion."),
+    _L(
+        "standard_shortfall",
+        Group.PNL,
+        LineKind.FLOW,
+        "EUR",
+        Direction.LOWER,
+        "Units made x (modelled components + labour - standard) where the standard is below them.",
+    ),
+    _L(
+        "production",
+        Group.PLAN_COST,
+        LineKind.FLOW,
+        "EUR",
+        Direction.LOWER,
+        "Units made x make cost (standard - components bought - labour paid per head).",
+    ),
     _L("subcontract", Group.PLAN_COST, LineKind.FLOW, "EUR", Direction.LOWER, "Units subcontracted x their cost."),
     _L("overtime", Group.PLAN_COST, LineKind.FLOW, "EUR", Direction.LOWER, "Overtime hours x overtime cost."),
     _L("wages", Group.PLAN_COST, LineKind.FLOW, "EUR", Direction.LOWER, "Headcount x monthly wage."),
@@ -117,11 +151,11 @@ PLAN_COST_LINES: tuple[str, ...] = tuple(line.name for line in LINES if line.gro
 COGS_LINES: tuple[str, ...] = (
     "cogs_material",
     "cogs_conversion",
-    "overtime",
+    "conversion_variance",
+    "purchase_price_variance",
     "subcontract_premium",
+    "standard_shortfall",
     "transfers",
-    "hiring",
-    "layoffs",
 )
 DERIVED: dict[str, tuple[str, Direction]] = {
     "cogs": ("EUR", Direction.LOWER),

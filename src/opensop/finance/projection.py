@@ -10,36 +10,47 @@ Sales (from the plan's service frame, item x region x month; family from `items`
     cogs_material_irt  = served_irt x material_i       standard material of item i: mean of its `costs` rows,
     cogs_conversion_irt= served_irt x conversion_i     else items.unit_cost (all material, no conversion)
 
-Product costs vs period costs. Per the data dictionary the standard cost (material + conversion) is the full
-cost of a unit: material includes the bought-in components, conversion the labour and machine time. So:
+The cost convention (data dictionary, `costs`): material + conversion is the FULL standard cost of a unit, the
+bought-in components and the labour included; the LP pays the components on its purchase line, the labour on its
+wages line, and the rest of the standard (the make cost) per unit made. The P&L is at standard cost with the
+variances of the plan, so that COGS is what the plan pays, with stock valued at standard:
 
-* product costs reach the P&L as the standard cost of the units *sold* (cogs_material, cogs_conversion);
-  what the plan spends to make and buy them (production, purchases, wages) is a plan cost and a cash item,
-  not a second P&L charge;
-* variances the standard does not carry are charged to COGS in the month they occur: overtime premium,
-  subcontract premium = subcontract_pst x (subcontract_cost_ps - standard_ps), transfers (freight), hiring,
-  layoffs;
-* carrying costs are period costs below gross margin: holding, component_holding;
-* LP penalties (safety_stock, backlog, lost_sales) are not money spent; they are reported only so that the plan
-  cost lines add up to the LP objective.
+    COGS = standard cost of the units sold (cogs_material + cogs_conversion)
+         + conversion_variance      [site, month]  overtime + wages + hiring + layoffs of the site's resources
+                                                   - labour absorbed (units made, by the plan or on firm
+                                                   production orders, x their labour-pool hours x
+                                                   wage_per_worker / hours_per_worker): idle or extra labour
+         + purchase_price_variance  [site, month]  components received x (supplier price - cheapest price)
+         + subcontract_premium      [family, site, month]  subcontracted x (subcontract cost - standard)
+         + standard_shortfall       [family, site, month]  made x (components + labour - standard) where the
+                                                   standard is below what the plan pays on its own lines
+                                                   (data contradicting the convention; 0 otherwise)
+         + transfers (freight)
+
+so that, over the horizon, COGS = the plan's product spend (production, subcontract, overtime, wages, hiring,
+layoffs, purchases, transfers) + the standard value of the firm receipts (`open_supply`, committed before the plan)
+less the labour of firm production orders (paid in the plan's wages) + opening stock value - closing stock value
+(items at standard, components at the cheapest price). Carrying costs are period costs below gross margin
+(holding, component_holding); LP penalties (safety_stock, backlog, lost_sales) are not money spent, reported only
+so that the plan cost lines add up to the LP objective.
 
 Plan cost lines (as `supply.cost_lines`; dimensions in brackets):
 
-    production [family, site, month]   (regular + overtime) x unit cost at the site (material + conversion)
+    production [family, site, month]   (regular + overtime) x make cost at the site (standard - modelled parts)
     subcontract [family, site, month]  subcontract x costs.subcontract_cost
     overtime [site, month]             overtime hours x resources.overtime_cost
     wages / hiring / layoffs [site, month]   headcount x wage, hires x hire cost, layoffs x layoff cost
     purchases [site, month of receipt] quantity x supplier unit cost
     transfers [family, shipping site, month shipped]   quantity x lane cost
-    holding [family, site, month]      month-end item stock x holding_cost_rate / 12 x unit cost at the site
+    holding [family, site, month]      month-end item stock x holding_cost_rate / 12 x standard cost at the site
     component_holding [site, month]    month-end component stock x holding per unit-month
     safety_stock [family, site, month] units below safety stock x safety_stock_penalty_rate x unit_price
     backlog, lost_sales [family, region, month]  units x backlog cost, units x lost-sale penalty
 
 Balance and cash:
 
-    inventory_value_ist = stock_ist x unit cost at the site (items; the holding line's base: holding = rate / 12
-                          x inventory value), components at the cheapest supplier's price
+    inventory_value_ist = stock_ist x standard cost at the site (items; the holding line's base: holding = rate
+                          / 12 x inventory value), components at the cheapest supplier's price
     inventory_cash_ist  = value_is,t-1 - value_ist,  value_is,-1 = opening stock (`inventory`) at the same rates;
                           positive = cash released, summed over the horizon = opening - closing value
     investment [site, month] = the amounts of the `investments` frame (resource_id, period, amount, label)
@@ -64,11 +75,16 @@ from opensop.finance.lines import (
 )
 from opensop.schema import PlanningData
 from opensop.supply import SupplyPlan
+from opensop.supply.capacity import firm_load
 from opensop.supply.coefficients import (
     component_holding,
+    component_prices,
     item_attributes,
+    labour_rates,
+    modelled_costs,
     prices,
     service_coefficients,
+    standard_costs,
     unit_costs,
 )
 
@@ -107,18 +123,6 @@ def _families(data: PlanningData) -> pd.DataFrame:
     return data.items[["item_id", "family_id"]].astype({"item_id": str, "family_id": str})
 
 
-def standard_costs(data: PlanningData) -> pd.DataFrame:
-    """item_id, material, conversion: mean of the item's `costs` rows, else items.unit_cost as material."""
-    costs = data.costs[["item_id", "material", "conversion"]].dropna(subset=["item_id"]).astype({"item_id": str})
-    mean = costs.groupby("item_id", as_index=False)[["material", "conversion"]].mean()
-    items = data.items[["item_id", "unit_cost"]].astype({"item_id": str})
-    out = items.merge(mean, on="item_id", how="left")
-    listed = out["material"].notna() | out["conversion"].notna()
-    out["material"] = out["material"].astype(float).where(listed, out["unit_cost"].astype(float)).fillna(0.0)
-    out["conversion"] = out["conversion"].astype(float).where(listed, 0.0).fillna(0.0)
-    return out[["item_id", "material", "conversion"]]
-
-
 def _sales(data: PlanningData, demand: pd.DataFrame, plan: SupplyPlan) -> list[pd.DataFrame]:
     service = plan.service.astype({"item_id": str, "region_id": str}).merge(_families(data), on="item_id", how="left")
     service = service.assign(price=prices(data, service))
@@ -140,8 +144,11 @@ def _sales(data: PlanningData, demand: pd.DataFrame, plan: SupplyPlan) -> list[p
 
 def _made(data: PlanningData, plan: SupplyPlan, config: PlanningConfig) -> list[pd.DataFrame]:
     made = plan.production.astype({"item_id": str, "site_id": str})
-    made = made.merge(unit_costs(data, made[["item_id", "site_id"]].drop_duplicates()), how="left")
+    pairs = made[["item_id", "site_id"]].drop_duplicates()
+    rates = unit_costs(data, pairs).merge(modelled_costs(data, pairs), on=["item_id", "site_id"])
+    made = made.merge(rates, on=["item_id", "site_id"], how="left")
     made = made.merge(_families(data), on="item_id", how="left").fillna({"subcontract_cost": 0.0})
+    units = made["regular"] + made["overtime"]
     stock = plan.inventory[plan.inventory["kind"] == "item"].astype({"item_id": str, "site_id": str})
     stock = stock.merge(unit_costs(data, stock[["item_id", "site_id"]].drop_duplicates()), how="left")
     stock = stock.merge(item_attributes(data)[["item_id", "family_id", "unit_price"]], on="item_id", how="left")
@@ -150,14 +157,35 @@ def _made(data: PlanningData, plan: SupplyPlan, config: PlanningConfig) -> list[
     lanes = data.lanes[["from_site", "to_site", "cost_per_unit"]].astype({"from_site": str, "to_site": str})
     moved = moved.merge(lanes, on=["from_site", "to_site"], how="left").merge(_families(data), how="left")
     moved = moved.assign(site_id=moved["from_site"], period=moved["ship_period"])
+    paid_apart = made["make_cost"] + made["components"] + made["labour"] - made["standard"]
     return [
-        long_frame("production", made, (made["regular"] + made["overtime"]) * made["unit_cost"]),
+        long_frame("production", made, units * made["make_cost"]),
         long_frame("subcontract", made, made["subcontract"] * made["subcontract_cost"]),
-        long_frame("subcontract_premium", made, made["subcontract"] * (made["subcontract_cost"] - made["unit_cost"])),
+        long_frame("subcontract_premium", made, made["subcontract"] * (made["subcontract_cost"] - made["standard"])),
+        long_frame("standard_shortfall", made, units * paid_apart),
         long_frame("transfers", moved, moved["quantity"] * moved["cost_per_unit"].fillna(0.0)),
         long_frame("holding", stock, stock["quantity"] * stock["holding"]),
         long_frame("safety_stock", stock, stock["below_safety_stock"] * penalty),
     ]
+
+
+def _absorbed_labour(data: PlanningData, plan: SupplyPlan) -> pd.DataFrame:
+    """site_id, period, value: the labour in the standard of what the month's labour made, at wage per hour —
+    the plan's production and the firm production orders it works on (`supply.capacity.firm_load`)."""
+    made = plan.production.astype({"item_id": str, "site_id": str})
+    routing = data.routings[["item_id", "site_id", "resource_id", "usage_per_unit"]].dropna()
+    routing = routing.astype({"item_id": str, "site_id": str, "resource_id": str}).merge(labour_rates(data))
+    hours = made.merge(routing, on=["item_id", "site_id"])
+    value = (hours["regular"] + hours["overtime"]) * hours["usage_per_unit"] * hours["rate"]
+    periods = pd.DatetimeIndex(sorted(pd.to_datetime(plan.service["period"]).unique()))
+    firm = firm_load(data, periods).merge(labour_rates(data), left_on="resource", right_on="resource_id")
+    return pd.concat(
+        [
+            hours[["site_id", "period"]].assign(value=value.to_numpy()),
+            pd.DataFrame({"site_id": firm["site"], "period": periods[firm["t"]], "value": firm["load"] * firm["rate"]}),
+        ],
+        ignore_index=True,
+    )
 
 
 def _resources(data: PlanningData, plan: SupplyPlan) -> list[pd.DataFrame]:
@@ -166,11 +194,19 @@ def _resources(data: PlanningData, plan: SupplyPlan) -> list[pd.DataFrame]:
     used = used.merge(rates, on="resource_id", how="left")
     staff = data.workforce[["resource_id", "wage_per_worker", "hire_cost", "layoff_cost"]].astype({"resource_id": str})
     staffed = plan.headcount.astype({"resource_id": str}).merge(staff, on="resource_id", how="left").fillna(0.0)
+    overtime = used["overtime"] * used["overtime_cost"].fillna(0.0)
+    wages = staffed["headcount"] * staffed["wage_per_worker"]
+    hiring = staffed["hires"] * staffed["hire_cost"]
+    layoffs = staffed["layoffs"] * staffed["layoff_cost"]
+    absorbed = _absorbed_labour(data, plan)
     return [
-        long_frame("overtime", used, used["overtime"] * used["overtime_cost"].fillna(0.0)),
-        long_frame("wages", staffed, staffed["headcount"] * staffed["wage_per_worker"]),
-        long_frame("hiring", staffed, staffed["hires"] * staffed["hire_cost"]),
-        long_frame("layoffs", staffed, staffed["layoffs"] * staffed["layoff_cost"]),
+        long_frame("overtime", used, overtime),
+        long_frame("wages", staffed, wages),
+        long_frame("hiring", staffed, hiring),
+        long_frame("layoffs", staffed, layoffs),
+        long_frame("conversion_variance", used, overtime),
+        long_frame("conversion_variance", staffed, wages + hiring + layoffs),
+        long_frame("conversion_variance", absorbed, -absorbed["value"]),
     ]
 
 
@@ -178,10 +214,13 @@ def _components(data: PlanningData, plan: SupplyPlan) -> list[pd.DataFrame]:
     suppliers = data.suppliers[["supplier_id", "part_id", "unit_cost"]].astype({"supplier_id": str, "part_id": str})
     bought = plan.purchases.drop(columns="unit_cost", errors="ignore").astype({"supplier_id": str, "part_id": str})
     bought = bought.merge(suppliers, on=["supplier_id", "part_id"], how="left")
+    cheapest = component_prices(data).rename(columns={"component": "part_id"})
+    bought = bought.merge(cheapest, on="part_id", how="left")
     held = plan.inventory[plan.inventory["kind"] == "component"].astype({"item_id": str})
     held = held.merge(component_holding(data).rename(columns={"component": "item_id"}), on="item_id", how="left")
     return [
         long_frame("purchases", bought, bought["quantity"] * bought["unit_cost"].fillna(0.0)),
+        long_frame("purchase_price_variance", bought, bought["quantity"] * (bought["unit_cost"] - bought["price"])),
         long_frame("component_holding", held, held["quantity"] * held["holding"].fillna(0.0)),
     ]
 
@@ -212,10 +251,8 @@ def _valued_stock(data: PlanningData, plan: SupplyPlan) -> pd.DataFrame:
     stock = pd.concat([opening, stock], ignore_index=True)
     is_item = stock["kind"] == "item"
     pairs = stock.loc[is_item, ["item_id", "site_id"]].drop_duplicates()
-    item_rate = unit_costs(data, pairs)[["item_id", "site_id", "unit_cost"]]
-    suppliers = data.suppliers[["part_id", "unit_cost"]].astype({"part_id": str, "unit_cost": float})
-    part_rate = suppliers.groupby("part_id", as_index=False).agg(unit_cost=("unit_cost", "min"))
-    part_rate = part_rate.rename(columns={"part_id": "item_id"})
+    item_rate = unit_costs(data, pairs)[["item_id", "site_id", "standard"]].rename(columns={"standard": "unit_cost"})
+    part_rate = component_prices(data).rename(columns={"component": "item_id", "price": "unit_cost"})
     rated = pd.concat(
         [
             stock[is_item].merge(item_rate, on=["item_id", "site_id"], how="left"),

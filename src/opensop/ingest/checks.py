@@ -556,3 +556,61 @@ def check_lifecycle_dates(view: TableView) -> list[Issue]:
         Severity.WARNING,
     )
     return issues
+
+
+def _frame(views: dict[str, TableView], name: str, columns: list[str]) -> pl.DataFrame:
+    if name in views and set(columns) <= set(views[name].frame.columns):
+        return views[name].frame.select(columns)
+    return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+
+
+def check_costs_cover_modelled_parts(view: TableView, views: dict[str, TableView]) -> list[Issue]:
+    """The cost convention (data dictionary, `costs`): material + conversion is the FULL standard cost.
+
+    Error when material < sum_c quantity_per_ic x cheapest supplier unit_cost of c: a standard cannot be cheaper
+    than the components it includes (a material without them reads the convention the other way, and the P&L
+    would show their cost as margin). Warning when conversion < sum_k usage_isk x wage_per_worker_k /
+    hours_per_worker_k over labour pools with a `workforce` row: the standard labour rate may lag a pay rise, so
+    the plan goes on (its make cost is floored at 0 and the gap shows as `standard_shortfall`), but it is shown.
+    """
+    frame = view.frame
+    if frame.height == 0:
+        return []
+    parts = _frame(views, "components", ["item_id", "component_id", "quantity_per"])
+    prices = _frame(views, "suppliers", ["part_id", "unit_cost"]).group_by("part_id").agg(pl.col("unit_cost").min())
+    bought = (
+        parts.join(prices, left_on="component_id", right_on="part_id")
+        .group_by("item_id")
+        .agg((pl.col("quantity_per") * pl.col("unit_cost")).sum().alias("__components"))
+    )
+    staff = _frame(views, "workforce", ["resource_id", "hours_per_worker", "wage_per_worker"])
+    staff = staff.filter(pl.col("hours_per_worker") > 0).unique("resource_id")
+    rate = (pl.col("wage_per_worker").fill_null(0.0) / pl.col("hours_per_worker")).alias("__rate")
+    routing = _frame(views, "routings", ["item_id", "site_id", "resource_id", "usage_per_unit"])
+    paid = (
+        routing.join(staff.select("resource_id", rate), on="resource_id")
+        .group_by(["item_id", "site_id"])
+        .agg((pl.col("usage_per_unit") * pl.col("__rate")).sum().alias("__labour"))
+    )
+    costed = frame.join(bought, on="item_id", how="left").join(paid, on=["item_id", "site_id"], how="left")
+    costed = costed.with_columns(pl.col("__components", "__labour").fill_null(0.0)).sort(ROW)
+    issues = _row_issues(
+        view,
+        costed.filter(pl.col("material") < pl.col("__components") - 1e-9),
+        "costs_below_modelled",
+        "material",
+        "material {value:g} of {item_id} at {site_id} is below the {__components:g} of its components bought from "
+        "suppliers (quantity_per x cheapest unit_cost)",
+        "costs.material is the full standard material cost, the components included (data dictionary, cost "
+        "convention): add the components' cost",
+    )
+    return issues + _row_issues(
+        view,
+        costed.filter(pl.col("conversion") < pl.col("__labour") - 1e-9),
+        "costs_below_modelled",
+        "conversion",
+        "conversion {value:g} of {item_id} at {site_id} is below the {__labour:.2f} its labour-pool hours cost in "
+        "wages (usage_per_unit x wage_per_worker / hours_per_worker)",
+        "costs.conversion is the full standard conversion cost, labour included: check the standard labour rate",
+        Severity.WARNING,
+    )

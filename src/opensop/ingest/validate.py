@@ -68,6 +68,8 @@ def validate_tables(
     }
     if "sales_history" in views:
         report.extend(checks.check_outliers(views["sales_history"], views))
+    if "costs" in views:
+        report.extend(checks.check_costs_cover_modelled_parts(views["costs"], views))
     for name, rules in specific.items():
         if name in views:
             for rule in rules:

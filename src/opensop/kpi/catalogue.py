@@ -210,9 +210,9 @@ def investment(x: KpiInputs) -> float:
 
 
 def closing_inventory_value(x: KpiInputs) -> float:
-    """Closing inventory value = V_H, stock at standard cost at the end of the horizon (EUR)."""
-    monthly = _inventory_value_by_month(x)
-    return float(monthly.iloc[-1]) if len(monthly) else 0.0
+    """Closing inventory value = V_H, stock at standard cost at the end of the horizon's last month H (EUR; 0 when
+    nothing is left then): the financial review's inventory value, the figure its pages show."""
+    return float(x.totals()["inventory_value"])
 
 
 def excess_value(x: KpiInputs) -> float:

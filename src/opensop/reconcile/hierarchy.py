@@ -16,6 +16,11 @@ forecasts b_tilde and returns y_tilde = S b_tilde, with hierarchicalforecast:
 Bottom forecasts are clipped at 0 before reconciliation, and the result is non-negative by construction
 (bottom-up and top-down from non-negative inputs, MinTrace by its constraint), and exactly coherent since every
 level is S b_tilde.
+
+Structural zeros (`zeros`: item x month outside the item's life, `opensop.demand.forecast.lifecycle_zeros`) stay
+zero: MinTrace and top-down spread the gap between an aggregate's base forecast and its items' sum over every
+item, a phase-out item after its end too (on the demo 485.9 units over 10 items). Those bottom cells are set to 0
+after reconciliation and every level is S b_tilde again, so no level carries demand for an item not sold then.
 """
 
 from __future__ import annotations
@@ -92,11 +97,13 @@ def reconcile(
     method: ReconciliationMethod = ReconciliationMethod.MIN_TRACE,
     *,
     base: pd.DataFrame | None = None,
+    zeros: pd.DataFrame | None = None,
 ) -> ReconciledForecast:
     """Make item x region forecasts (item_id, region_id, period, forecast) coherent at every level.
 
     `base` optionally gives independent base forecasts of aggregate nodes: level, the level's key columns,
-    period, forecast. Missing nodes take the sum of their bottom forecasts.
+    period, forecast. Missing nodes take the sum of their bottom forecasts. `zeros` (item_id, period) are the
+    structural zeros every region of the item keeps (module docstring).
     """
     fc = forecast_frame[["item_id", "region_id", "period", "forecast"]]
     fc = fc.merge(hierarchy[["item_id", "family_id", "category_id"]], on="item_id", how="left")
@@ -152,6 +159,13 @@ def reconcile(
         )
         b_tilde = np.clip(np.asarray(result["mean"])[-n_b:], 0.0, None)
 
+    if zeros is not None and len(zeros):
+        cells = pd.DataFrame({"item_id": zeros["item_id"].astype(str), "period": pd.to_datetime(zeros["period"])})
+        dead = pd.DataFrame({"item_id": bottom["item_id"].astype(str), "row": np.arange(n_b)}).merge(cells)
+        cols = pd.Index(pd.to_datetime(periods)).get_indexer(pd.Index(dead["period"]))
+        keep = cols >= 0
+        b_tilde = np.array(b_tilde, dtype="float64")
+        b_tilde[dead["row"].to_numpy()[keep], cols[keep]] = 0.0
     coherent = summing @ b_tilde
     nodes_all = pd.concat(node_frames, ignore_index=True).reindex(columns=["level", *KEY_COLUMNS])
     n_nodes, n_periods = coherent.shape

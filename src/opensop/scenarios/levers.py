@@ -19,7 +19,7 @@ import pandas as pd
 from opensop.config import Objective, PlanningConfig
 from opensop.errors import OpenSOPError
 from opensop.schema import DICTIONARY, PlanningData, conform
-from opensop.supply.coefficients import DEFAULT_POLICY, prices
+from opensop.supply.coefficients import DEFAULT_POLICY, component_prices, prices
 
 VALUE_COLUMNS: tuple[str, ...] = ("quantity", "forecast", "lo_80", "hi_80", "lo_95", "hi_95", "sigma")
 WEEKS_PER_MONTH = 52.0 / 12.0
@@ -328,11 +328,28 @@ class LeadTimeChange(Lever):
         return replace(inputs, data=_table(inputs.data, "suppliers", suppliers))
 
 
+def _restandardise(data: PlanningData, before: PlanningData) -> PlanningData:
+    """`data` with each item's standard (costs.material, items.unit_cost) moved by its components' price change
+    from `before` (quantity_per x change of the cheapest supplier price)."""
+    change = component_prices(data).merge(component_prices(before), on="component", suffixes=("", "_before"))
+    change = change.assign(delta=change["price"] - change["price_before"])
+    bom = data.components[["item_id", "component_id", "quantity_per"]].dropna().astype({"item_id": str})
+    bom = bom.merge(change, left_on="component_id", right_on="component")
+    delta = (bom["quantity_per"] * bom["delta"]).groupby(bom["item_id"]).sum()
+    costs, items = data.costs.copy(), data.items.copy()
+    costs["material"] = costs["material"] + costs["item_id"].astype(str).map(delta).fillna(0.0)
+    items["unit_cost"] = items["unit_cost"] + items["item_id"].astype(str).map(delta).fillna(0.0)
+    return _table(_table(data, "costs", costs), "items", items)
+
+
 @dataclass(frozen=True)
 class CostChange(Lever):
     """Costs x (1 + pct/100). target `material`: costs.material of the scope's items (items.unit_cost moves by the
     same amount, or x (1 + pct/100) for items without a costs row); `conversion`: costs.conversion likewise;
-    `purchases`: suppliers.unit_cost of `part_ids` (all parts when empty)."""
+    `purchases`: suppliers.unit_cost of `part_ids` (all parts when empty), and the standard of every item using
+    them moves by quantity_per x the change of the part's cheapest price (costs.material and items.unit_cost: the
+    standard includes its components, see the data dictionary's cost convention), so the plan pays the rise once
+    and the P&L shows it in the standard cost of sales."""
 
     kind: ClassVar[str] = "cost_change"
     pct: float = 0.0
@@ -347,7 +364,8 @@ class CostChange(Lever):
             suppliers = data.suppliers.copy()
             mine = _in(suppliers["part_id"], self.part_ids)
             suppliers.loc[mine, "unit_cost"] = suppliers.loc[mine, "unit_cost"] * (1.0 + rate)
-            return replace(inputs, data=_table(data, "suppliers", suppliers))
+            changed = _table(data, "suppliers", suppliers)
+            return replace(inputs, data=_restandardise(changed, data))
         if self.target not in ("material", "conversion"):
             raise OpenSOPError(f"unknown cost target {self.target!r}", hint="material, conversion or purchases")
         items = data.items.copy()

@@ -60,6 +60,7 @@ class Table:
     key: tuple[str, ...]
     required: bool = False
     outlier_columns: tuple[str, ...] = field(default=())
+    notes: str = ""  # Markdown printed under the table in docs/data-dictionary.md (conventions, worked examples)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -84,6 +85,37 @@ SITE = ref("sites.site_id")
 RESOURCE = ref("resources.resource_id")
 FAMILY = ref("families.family_id")
 NON_NEGATIVE = 0.0
+
+COST_CONVENTION = """\
+**Cost convention.** `material` + `conversion` is the FULL standard cost of one unit made at the site: what stock
+is valued at and what the ERP's standard cost holds. `material` includes the critical components of `components`
+(at their cheapest supplier's `unit_cost`), `conversion` the labour and machine time of the routing (labour-pool
+hours at their workers' `wage_per_worker` / `hours_per_worker` when the pool has a `workforce` row). A site without
+a costs row for an item takes the mean of the item's costs rows, else `items.unit_cost`. The same figures are read
+by every part of OpenSOP:
+
+* **stock** (inventory value, holding cost, obsolescence and excess risk) is valued at the standard;
+* the **supply plan** pays what it models on its own lines — components on the purchase line (`suppliers`), labour
+  pools with a `workforce` row in wages, per head, whether used or not — and per unit made only the rest, the
+  *make cost* = max(0, standard - components x cheapest supplier price - labour-pool hours x wage per hour), so
+  nothing is paid twice;
+* the **P&L** charges the standard cost of the units sold plus the plan's variances (labour idle or on overtime,
+  a dearer supplier than the cheapest, the subcontract premium, freight): COGS is what the plan pays, with stock
+  at standard.
+
+Worked example. Item A (price 100) uses one component C (cheapest supplier: 30 EUR), 10 EUR of other material,
+0.5 h on machine M (20 EUR/h of machine cost) and 0.5 h of labour pool L (workers paid 2,000 a month for 100 h:
+20 EUR/h). Its costs row is `material` = 30 + 10 = **40**, `conversion` = 0.5 x 20 + 0.5 x 20 = **20**: standard
+**60**, the value of a unit in stock. Making 400 units a month with L's 2 workers fully busy, the plan pays
+400 x make cost (60 - 30 - 10 = 20) = 8,000 + purchases 400 x 30 = 12,000 + wages 2 x 2,000 = 4,000 = 24,000 =
+400 x 60: the standard, once. Selling them at 100 gives a gross margin of 40 a unit (40 %). In a month making 300
+units, L is idle a quarter of the time: the plan pays 300 x 20 + 300 x 30 + 4,000 = 19,000, the P&L shows the
+standard cost of sales 300 x 60 = 18,000 plus a conversion variance of 1,000 (the wages of the idle hours).
+Read the other way (`material` 10 without C, `conversion` 10 without L's labour: a standard of 20), stock would
+be valued at a third of its cost and the P&L would show a margin of 80 (80 %) instead of 40: the
+`costs_below_modelled` validation rule refuses a `material` below the components it includes, and warns on a
+`conversion` below its labour-pool wages.
+"""
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -118,7 +150,13 @@ TABLES: tuple[Table, ...] = (
             Column("launch_period", P, "First month of sales of a new item.", required=False),
             Column("end_period", P, "Last month of sales of a phase-out item.", required=False),
             Column("unit_price", F, "List price when no `prices` row applies.", "EUR/unit", minimum=NON_NEGATIVE),
-            Column("unit_cost", F, "Standard cost when no `costs` row applies.", "EUR/unit", minimum=NON_NEGATIVE),
+            Column(
+                "unit_cost",
+                F,
+                "Full standard cost (as `costs` material + conversion) when no `costs` row applies.",
+                "EUR/unit",
+                minimum=NON_NEGATIVE,
+            ),
             Column(
                 "abc_class",
                 S,
@@ -303,7 +341,14 @@ TABLES: tuple[Table, ...] = (
                 default=0.0,
                 minimum=NON_NEGATIVE,
             ),
-            Column("wage_per_worker", F, "Monthly cost of one worker.", "EUR/month", required=False, default=0.0),
+            Column(
+                "wage_per_worker",
+                F,
+                "Monthly loaded cost of one worker (its hourly rate is the labour in `costs.conversion`).",
+                "EUR/month",
+                required=False,
+                default=0.0,
+            ),
             Column("hire_cost", F, "Cost of one hire.", "EUR/person", required=False, default=0.0, minimum=0.0),
             Column("layoff_cost", F, "Cost of one layoff.", "EUR/person", required=False, default=0.0, minimum=0.0),
             Column("min_headcount", F, "Lowest allowed headcount.", "person", required=False, minimum=0.0),
@@ -407,8 +452,20 @@ TABLES: tuple[Table, ...] = (
         (
             Column("item_id", S, "Item.", references=ITEM),
             Column("site_id", S, "Plant.", references=SITE),
-            Column("material", F, "Material cost per unit.", "EUR/unit", minimum=NON_NEGATIVE),
-            Column("conversion", F, "Conversion (labour + machine) cost per unit.", "EUR/unit", minimum=NON_NEGATIVE),
+            Column(
+                "material",
+                F,
+                "Standard material cost per unit, the components of `components` included.",
+                "EUR/unit",
+                minimum=NON_NEGATIVE,
+            ),
+            Column(
+                "conversion",
+                F,
+                "Standard conversion cost per unit: labour (workforce pools included) and machine time.",
+                "EUR/unit",
+                minimum=NON_NEGATIVE,
+            ),
             Column(
                 "subcontract_cost",
                 F,
@@ -427,6 +484,7 @@ TABLES: tuple[Table, ...] = (
             ),
         ),
         key=("item_id", "site_id"),
+        notes=COST_CONVENTION,
     ),
     Table(
         "budget",

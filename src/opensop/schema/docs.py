@@ -54,6 +54,8 @@ def render() -> str:
                 for c in table.columns
             ]
             lines.append("")
+            if table.notes:
+                lines += [table.notes.rstrip(), ""]
     return "\n".join(lines)
 
 

@@ -5,6 +5,8 @@
 * labour resources with a `workforce` row: regular_t = headcount x hours_t and overtime_t = headcount x
   max_overtime_per_worker, where hours_t = hours_per_worker, scaled by calendar.regular / regular_capacity in
   months with a calendar row (holidays shorten every worker's month). In the LP the headcount is a decision.
+* firm production orders take their routing's hours in their month (`firm_load`): the LP, rough-cut capacity and
+  the capacity pages see them in the load, the LP plans only what is left.
 """
 
 from __future__ import annotations
@@ -68,3 +70,32 @@ def capacity_table(data: PlanningData, periods: pd.DatetimeIndex) -> tuple[pd.Da
     grid.loc[labour, "overtime"] = grid.loc[labour, "headcount"] * grid.loc[labour, "max_overtime"]
     columns = ["resource", "site", "kind", "t", "period", "regular", "overtime", "overtime_cost", "labour"]
     return grid[[*columns, "hours", "max_overtime"]], workforce.drop(columns=["hours_per_worker", "max_overtime"])
+
+
+def firm_load(data: PlanningData, periods: pd.DatetimeIndex) -> pd.DataFrame:
+    """resource, t, item_id, site, quantity, load: the capacity firm production orders take.
+
+    A firm production order (`open_supply` row of kind production for an item) loads the resources of its routing
+    at its site in its month of receipt, the month the plan's own production of that month would load them (monthly
+    buckets, no production lead time in the data): load_kt = sum_i quantity_it x usage_ik. Orders outside the
+    horizon load nothing.
+    """
+    orders = data.open_supply[data.open_supply["kind"].astype(str) == "production"]
+    orders = orders[["part_id", "site_id", "period", "quantity"]].dropna()
+    orders = orders.astype({"part_id": str, "site_id": str, "quantity": float})
+    t = periods.get_indexer(pd.DatetimeIndex(pd.to_datetime(orders["period"]).astype("datetime64[ns]")))
+    orders = pd.DataFrame(
+        {
+            "item_id": orders["part_id"].to_numpy(),
+            "site": orders["site_id"].to_numpy(),
+            "t": t,
+            "quantity": orders["quantity"].to_numpy(),
+        }
+    )
+    orders = orders[orders["t"] >= 0]
+    routings = data.routings[["item_id", "site_id", "resource_id", "usage_per_unit"]].dropna()
+    routings = routings.astype({"item_id": str, "site_id": str, "resource_id": str, "usage_per_unit": float})
+    routings = routings.rename(columns={"site_id": "site", "resource_id": "resource"})
+    loaded = orders.merge(routings, on=["item_id", "site"])
+    loaded = loaded.assign(load=loaded["quantity"] * loaded["usage_per_unit"])
+    return loaded[["resource", "t", "item_id", "site", "quantity", "load"]].reset_index(drop=True)

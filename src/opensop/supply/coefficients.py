@@ -1,16 +1,25 @@
 """Unit costs, prices and penalties per item: the one place the supply LP and `cost_lines` read them from.
 
-* production cost per unit at a site = costs.material + costs.conversion (the material not bought through the
-  modelled critical components, and the conversion not already paid as wages or overtime); with no costs row,
-  items.unit_cost.
-* holding cost per unit-month = holding_cost_rate / 12 x that unit cost (at the site holding it).
+The cost convention (stated with a worked example in the data dictionary, `costs` table):
+
+* standard cost of item i at site s = costs.material + costs.conversion, the FULL standard unit cost (what stock
+  is valued at, what the ERP holds): material includes the modelled components, conversion the labour and machine
+  time. A site without a costs row for the item takes the mean of the item's costs rows, else items.unit_cost.
+* make cost (what the LP pays per unit made, besides what it models explicitly) =
+  max(0, standard - modelled components - modelled labour), where
+  modelled components = sum_c quantity_per_ic x cheapest suppliers.unit_cost of c (bought through `suppliers`,
+  paid on the LP's purchase line) and
+  modelled labour = sum_k usage_isk x wage_per_worker_k / hours_per_worker_k over the labour pools k of the
+  routing with a `workforce` row (paid per head on the wages line, whether used or not).
+* holding cost per unit-month = holding_cost_rate / 12 x the standard cost (at the site holding it).
 * price per item x region x month: the latest `prices` row with period_from <= month, else items.unit_price.
 * backlog cost per unit-month = backlog_cost_rate x price x w_r (a delay: the revenue is earned later);
   lost-sale penalty = (1 + lost_sales_rate) x price x w_r: the revenue forgone plus the goodwill lost, so that a
   cost-minimising plan never drops a sale whose margin is positive. Region priority weight
   w_r = 1 + priority_step x (lowest priority rank - rank of r)  (rank 1 is served first).
 * safety-stock shortfall penalty per unit-month = SupplyConfig.safety_stock_penalty_rate x items.unit_price.
-* component holding cost per unit-month = the class-B holding rate / 12 x the cheapest supplier's unit cost.
+* component price (holding base, stock value, modelled component cost) = the cheapest supplier's unit cost;
+  component holding cost per unit-month = the class-B holding rate / 12 x that price.
 
 Policies missing for a class fall back to DEFAULT_POLICY.
 """
@@ -45,18 +54,73 @@ def item_attributes(data: PlanningData) -> pd.DataFrame:
     return items
 
 
+def standard_costs(data: PlanningData) -> pd.DataFrame:
+    """item_id, material, conversion: mean of the item's `costs` rows, else items.unit_cost as material."""
+    costs = data.costs[["item_id", "material", "conversion"]].dropna(subset=["item_id"]).astype({"item_id": str})
+    mean = costs.groupby("item_id", as_index=False)[["material", "conversion"]].mean()
+    items = data.items[["item_id", "unit_cost"]].astype({"item_id": str})
+    out = items.merge(mean, on="item_id", how="left")
+    listed = out["material"].notna() | out["conversion"].notna()
+    out["material"] = out["material"].astype(float).where(listed, out["unit_cost"].astype(float)).fillna(0.0)
+    out["conversion"] = out["conversion"].astype(float).where(listed, 0.0).fillna(0.0)
+    return out[["item_id", "material", "conversion"]]
+
+
+def component_prices(data: PlanningData) -> pd.DataFrame:
+    """component, price: the cheapest supplier's unit cost of every component bought through `suppliers`."""
+    suppliers = data.suppliers[["part_id", "unit_cost"]].dropna().astype({"part_id": str, "unit_cost": float})
+    cheapest = suppliers.groupby("part_id", as_index=False)[["unit_cost"]].min()
+    return pd.DataFrame({"component": cheapest["part_id"], "price": cheapest["unit_cost"]})
+
+
+def labour_rates(data: PlanningData) -> pd.DataFrame:
+    """resource_id, rate: wage_per_worker / hours_per_worker of every labour pool with a `workforce` row."""
+    staff = data.workforce[["resource_id", "hours_per_worker", "wage_per_worker"]].dropna(subset=["resource_id"])
+    staff = staff.astype({"resource_id": str, "hours_per_worker": float, "wage_per_worker": float})
+    hours = staff["hours_per_worker"].where(staff["hours_per_worker"] > 0)
+    rate = (staff["wage_per_worker"].fillna(0.0) / hours).fillna(0.0)
+    return pd.DataFrame({"resource_id": staff["resource_id"], "rate": rate}).drop_duplicates("resource_id")
+
+
+def modelled_costs(data: PlanningData, pairs: pd.DataFrame) -> pd.DataFrame:
+    """For item_id x site_id pairs: components (EUR/unit of components bought through suppliers, at the cheapest
+    supplier) and labour (EUR/unit of labour-pool hours paid per head) — the parts of the standard the LP pays on
+    its own lines."""
+    out = pairs[["item_id", "site_id"]].astype({"item_id": str, "site_id": str})
+    bom = data.components[["item_id", "component_id", "quantity_per"]].dropna()
+    bom = bom.astype({"item_id": str, "component_id": str, "quantity_per": float})
+    bom = bom.merge(component_prices(data), left_on="component_id", right_on="component")
+    bought = (bom["quantity_per"] * bom["price"]).groupby(bom["item_id"]).sum().rename("components")
+    routing = data.routings[["item_id", "site_id", "resource_id", "usage_per_unit"]].dropna()
+    routing = routing.astype({"item_id": str, "site_id": str, "resource_id": str, "usage_per_unit": float})
+    routing = routing.merge(labour_rates(data), on="resource_id")
+    routing = routing.assign(labour=routing["usage_per_unit"] * routing["rate"])
+    paid = routing.groupby(["item_id", "site_id"], as_index=False)[["labour"]].sum()
+    out = out.merge(bought, left_on="item_id", right_index=True, how="left").merge(
+        paid, on=["item_id", "site_id"], how="left"
+    )
+    return out.fillna({"components": 0.0, "labour": 0.0})
+
+
 def unit_costs(data: PlanningData, pairs: pd.DataFrame) -> pd.DataFrame:
-    """For item_id x site_id pairs: unit_cost, holding (per unit-month), subcontract_cost, subcontract_capacity."""
+    """For item_id x site_id pairs: standard, make_cost (module docstring), holding (per unit-month),
+    subcontract_cost, subcontract_capacity."""
     costs = data.costs[["item_id", "site_id", "material", "conversion", "subcontract_cost", "subcontract_capacity"]]
     costs = costs.astype({"item_id": str, "site_id": str})
     out = pairs[["item_id", "site_id"]].merge(costs, on=["item_id", "site_id"], how="left")
-    out = out.merge(item_attributes(data)[["item_id", "unit_cost", "holding_cost_rate"]], on="item_id", how="left")
+    out = out.merge(item_attributes(data)[["item_id", "holding_cost_rate"]], on="item_id", how="left")
+    item_standard = standard_costs(data)
+    item_standard = item_standard.assign(item_cost=item_standard["material"] + item_standard["conversion"])
+    out = out.merge(item_standard[["item_id", "item_cost"]], on="item_id", how="left")
     own = out["material"].astype(float) + out["conversion"].astype(float)
-    out["unit_cost"] = own.fillna(out["unit_cost"].astype(float)).fillna(0.0)
-    out["holding"] = out["holding_cost_rate"].fillna(DEFAULT_POLICY["holding_cost_rate"]) / 12 * out["unit_cost"]
+    out["standard"] = own.fillna(out["item_cost"].astype(float)).fillna(0.0)
+    modelled = modelled_costs(data, out[["item_id", "site_id"]])
+    modelled_total = modelled["components"].to_numpy() + modelled["labour"].to_numpy()
+    out["make_cost"] = np.maximum(out["standard"].to_numpy() - modelled_total, 0.0)
+    out["holding"] = out["holding_cost_rate"].fillna(DEFAULT_POLICY["holding_cost_rate"]) / 12 * out["standard"]
     out["subcontract_cost"] = out["subcontract_cost"].astype(float)
     out["subcontract_capacity"] = out["subcontract_capacity"].astype(float).fillna(np.inf)
-    return out[["item_id", "site_id", "unit_cost", "holding", "subcontract_cost", "subcontract_capacity"]]
+    return out[["item_id", "site_id", "standard", "make_cost", "holding", "subcontract_cost", "subcontract_capacity"]]
 
 
 def region_weights(data: PlanningData, priority_step: float) -> pd.DataFrame:
@@ -109,6 +173,5 @@ def component_holding(data: PlanningData) -> pd.DataFrame:
     """component, holding per unit-month (class-B rate / 12 x cheapest supplier unit cost)."""
     policies = data.policies.astype({"abc_class": str}).set_index("abc_class")["holding_cost_rate"]
     rate = float(policies.get("B", DEFAULT_POLICY["holding_cost_rate"]))
-    suppliers = data.suppliers[["part_id", "unit_cost"]].astype({"part_id": str, "unit_cost": float})
-    cheapest = suppliers.groupby("part_id", as_index=False)[["unit_cost"]].min()
-    return pd.DataFrame({"component": cheapest["part_id"], "holding": rate / 12 * cheapest["unit_cost"]})
+    prices = component_prices(data)
+    return pd.DataFrame({"component": prices["component"], "holding": rate / 12 * prices["price"]})

@@ -2,7 +2,8 @@
 
 Each line is  sum over rows of quantity x unit rate, with the rates of `opensop.supply.coefficients`:
 
-    production      (regular + overtime) x unit production cost at the site
+    production      (regular + overtime) x make cost at the site (the standard minus the modelled components
+                    and labour: `opensop.supply.coefficients`)
     subcontract     subcontract x costs.subcontract_cost
     overtime        overtime hours x resources.overtime_cost
     wages           headcount x workforce.wage_per_worker (paid whether used or not)
@@ -63,7 +64,7 @@ def cost_lines(
     """line, value (EUR) for every line of COST_LINES plus `revenue`, from the plan frames of a SupplyPlan."""
     lines: dict[str, float] = {}
     made = production.merge(unit_costs(data, production[["item_id", "site_id"]].drop_duplicates()), how="left")
-    lines["production"] = _dot(made, made["regular"] + made["overtime"], made["unit_cost"])
+    lines["production"] = _dot(made, made["regular"] + made["overtime"], made["make_cost"])
     lines["subcontract"] = _dot(made, made["subcontract"], made["subcontract_cost"])
 
     resources = data.resources[["resource_id", "overtime_cost"]].astype({"resource_id": str})

@@ -9,11 +9,11 @@ binds in month t or earlier (earlier months could have built ahead). Candidates,
 
 The binding constraint is the candidate of highest value; none at all in a frozen month means the frozen horizon
 (only firm orders arrive), and elsewhere that the limit is economic: supplying the unit would cost more than the
-shortfall's penalty. The relief is the cheapest option still open, with its
-cost per unit: overtime left on the binding resource in a month up to t (overtime_cost x usage), building
-earlier in a month with spare regular capacity on the binding resource (holding cost x months held), a transfer
-on a lane into s (lane cost), or subcontracting (subcontract cost). With none open, the relief is to add the
-binding capacity.
+shortfall's penalty. The relief is the cheapest option still open, with its cost per unit: overtime left on the
+binding resource in a month t' <= t (overtime_cost x usage), building earlier in a month t' < t with spare regular
+capacity on the binding resource (holding cost x months held) — both only with room to hold one more unit at every
+month end from t' to t - 1 (stock below the product's max_stock) —, a transfer on a lane into s (lane cost), or
+subcontracting (subcontract cost). With none open, the relief is to add the binding capacity.
 """
 
 from __future__ import annotations
@@ -56,8 +56,10 @@ def shortfalls(
     capacity: pd.DataFrame,
     duals: dict[str, pd.DataFrame],
     make: pd.DataFrame,
+    inventory: pd.DataFrame,
 ) -> pd.DataFrame:
-    """One row per planning-level shortfall (PRODUCT_COLUMNS), identified by its `demand_id`."""
+    """One row per planning-level shortfall (PRODUCT_COLUMNS), identified by its `demand_id`; `inventory` is the
+    plan's month-end stock (product, site, t, quantity)."""
     keys = ["product", "region", "site", "t"]
     short = service[(service["backlog"] > EPS) | (service["lost"] > EPS)][[*keys, "demand_id", "backlog", "lost"]]
     if short.empty:
@@ -95,7 +97,7 @@ def shortfalls(
     causes = _best([res[[*columns, "resource"]], sup[columns], sto[columns]], cause_keys, "value", largest=True)
     causes = causes.reindex(columns=[*columns, "resource"]).astype({"resource": object, "binding": object})
 
-    relief = _reliefs(inputs, cases, capacity, make, causes)
+    relief = _reliefs(inputs, cases, capacity, make, causes, _last_full(inputs, inventory))
     out = short.merge(causes, on=cause_keys, how="left").merge(relief, on=cause_keys, how="left")
     if inputs.frozen_months:
         until = inputs.periods[inputs.frozen_months - 1].strftime("%Y-%m")
@@ -116,8 +118,27 @@ def shortfalls(
     return out[PRODUCT_COLUMNS].reset_index(drop=True)
 
 
+def _last_full(inputs: ModelInputs, inventory: pd.DataFrame) -> pd.DataFrame:
+    """product, site, t, last_full: the last month before t whose month-end stock is at the product's cap
+    (max_stock, or the opening stock when above it, as in the LP), -1 when none: building in t' helps t only if
+    t' > last_full."""
+    cap = inputs.stock[["product", "site", "max_stock", "on_hand"]]
+    held = inventory[["product", "site", "t", "quantity"]].merge(cap, on=["product", "site"])
+    held = held.sort_values(["product", "site", "t"], kind="stable")
+    full = held["quantity"] >= np.maximum(held["max_stock"], held["on_hand"]) - EPS
+    held = held.assign(last_full=np.where(full, held["t"], -1))
+    by = held.groupby(["product", "site"])["last_full"]
+    held["last_full"] = by.cummax().groupby([held["product"], held["site"]]).shift(1).fillna(-1)
+    return held[["product", "site", "t", "last_full"]]
+
+
 def _reliefs(
-    inputs: ModelInputs, cases: pd.DataFrame, capacity: pd.DataFrame, make: pd.DataFrame, causes: pd.DataFrame
+    inputs: ModelInputs,
+    cases: pd.DataFrame,
+    capacity: pd.DataFrame,
+    make: pd.DataFrame,
+    causes: pd.DataFrame,
+    last_full: pd.DataFrame,
 ) -> pd.DataFrame:
     """Cheapest open relief per (product, site, t): columns relief, relief_cost."""
     cap = capacity.rename(columns={"resource_id": "resource", "t": "t_cap"})
@@ -131,12 +152,16 @@ def _reliefs(
     )
     used = bound.merge(per_unit, on=["product", "resource"]).merge(cap, on="resource")
     overtime = used[(used["t_cap"] <= used["t"]) & (used["ot_left"] > EPS)]
+    overtime = overtime.merge(last_full, on=["product", "site", "t"], how="left").fillna({"last_full": -1})
+    overtime = overtime[overtime["t_cap"] > overtime["last_full"]]
     overtime = overtime.assign(
         relief="overtime on " + overtime["resource"], relief_cost=overtime["overtime_cost"] * overtime["usage"]
     )
     earlier = cases.merge(causes[["product", "site", "t", "resource"]].dropna(), on=["product", "site", "t"])
     earlier = earlier.merge(cap, on="resource")
     earlier = earlier[(earlier["t_cap"] < earlier["t"]) & (earlier["spare"] > EPS)]
+    earlier = earlier.merge(last_full, on=["product", "site", "t"], how="left").fillna({"last_full": -1})
+    earlier = earlier[earlier["t_cap"] > earlier["last_full"]]
     earlier = earlier.merge(inputs.stock[["product", "site", "holding"]], on=["product", "site"])
     earlier = earlier.assign(
         relief="build earlier on " + earlier["resource"] + " in " + earlier["period"].dt.strftime("%Y-%m"),

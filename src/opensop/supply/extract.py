@@ -2,7 +2,8 @@
 
 Overtime is a resource decision (hours on resource k in month t). To show which production it carries, the
 in-house production of p at s in t is split as  overtime_pst = make_pst x max_k(ot_kt / load_kt)  over the
-resources k its routing uses (the bottleneck's overtime share), regular = make - overtime.
+resources k its routing uses (the bottleneck's overtime share), regular = make - overtime. load_kt is the whole
+load of the month: the plan's production plus the firm production orders (`firm_load`, shown on its own too).
 Shadow prices are  -dual  of a <= row: what one more unit of that capacity would save (EUR per unit).
 
 The item split uses the weights of `opensop.supply.inputs`. It runs once over all site groups and by position,
@@ -61,7 +62,9 @@ def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[
     load = load.assign(load=load["made"] * load["usage"]).groupby(["resource", "t"], as_index=False)[["load"]].sum()
     capacity = inputs.capacity.rename(columns={"overtime": "overtime_capacity"})
     capacity = capacity.merge(load, on=["resource", "t"], how="left").merge(overtime, on=["resource", "t"])
-    capacity["load"] = capacity["load"].fillna(0.0)
+    capacity = capacity.merge(inputs.firm_load.rename(columns={"load": "firm_load"}), on=["resource", "t"], how="left")
+    capacity["firm_load"] = capacity["firm_load"].fillna(0.0)
+    capacity["load"] = capacity["load"].fillna(0.0) + capacity["firm_load"]
     share = (capacity["overtime"] / capacity["load"].where(capacity["load"] > EPS)).fillna(0.0).clip(0.0, 1.0)
     bottleneck = inputs.usage[inputs.usage["usage"] > 0].merge(capacity.assign(share=share)[["resource", "t", "share"]])
     bottleneck = bottleneck.groupby(["product", "site", "t"], as_index=False)[["share"]].max()
@@ -93,6 +96,7 @@ def extract(inputs: ModelInputs, lp: LinearProgram, solution: Solution) -> dict[
             "period",
             "t",
             "load",
+            "firm_load",
             "regular",
             "overtime",
             "overtime_capacity",

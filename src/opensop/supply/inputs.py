@@ -6,7 +6,7 @@ whether summed over families or over items (the objective == recomputed-costs id
 
 * supply side (production, subcontracting, inventory, transfers): item i of family f gets the share
   w_i = horizon demand of i / horizon demand of f (equal shares when the family has no demand). Then
-  usage_f = sum_i w_i usage_i, unit cost_f = sum_i w_i cost_i, quantity_per_f = sum_i w_i q_i, and item limits
+  usage_f = sum_i w_i usage_i, make cost_f = sum_i w_i make cost_i, quantity_per_f = sum_i w_i q_i, and item limits
   become family limits max_f = min_i max_i / w_i (so no item exceeds its own after the split).
 * service side (shipments, backlog, lost sales) of f x region x site x month: v_i = d_i / d_f (the horizon shares
   w_i when d_f = 0); price_f = sum_i v_i price_i, and so on.
@@ -25,7 +25,7 @@ from opensop.config import EndInventory, PlanningConfig, PlanningLevel
 from opensop.errors import OpenSOPError
 from opensop.schema import PlanningData
 from opensop.supply.allocation import allocate, make_pairs, unallocated
-from opensop.supply.capacity import capacity_table
+from opensop.supply.capacity import capacity_table, firm_load
 from opensop.supply.coefficients import component_holding, item_attributes, service_coefficients, unit_costs
 
 
@@ -38,11 +38,12 @@ class ModelInputs:
     # sorted by product, region, site, t (a full lattice of months); demand_id numbers the rows
     demand: pd.DataFrame  # product, region, site, t, demand_id, quantity, price, backlog_cost, lost_penalty, window
     backorders: pd.DataFrame  # product, region, site, quantity
-    make: pd.DataFrame  # product, site, unit_cost, subcontract_cost, subcontract_capacity
+    make: pd.DataFrame  # product, site, make_cost, subcontract_cost, subcontract_capacity
     stock: pd.DataFrame  # product, site, on_hand, holding, max_stock, safety_stock, ss_penalty, end_target
     receipts: pd.DataFrame  # product, site, t, quantity
     usage: pd.DataFrame  # product, site, resource, usage
     capacity: pd.DataFrame  # resource, site, kind, t, regular, overtime, overtime_cost, hours, max_overtime
+    firm_load: pd.DataFrame  # resource, t, load: hours taken by firm production orders (`capacity.firm_load`)
     workforce: pd.DataFrame  # resource, headcount, wage, hire_cost, layoff_cost, min_headcount, max_headcount
     bom: pd.DataFrame  # product, component, quantity_per
     component_stock: pd.DataFrame  # component, site, on_hand, holding
@@ -160,6 +161,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
         columns={"item_id": "product", "site_id": "site", "resource_id": "resource", "usage_per_unit": "usage"}
     )
     capacity, workforce = capacity_table(data, periods)
+    firm = firm_load(data, periods).groupby(["resource", "t"], as_index=False)[["load"]].sum()
 
     bom = (
         data.components[["item_id", "component_id", "quantity_per"]]
@@ -215,11 +217,12 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
         frozen_months=min(max(config.frozen_months, 0), len(periods)),
         demand=demand_frame,
         backorders=backorders[["product", "region", "site", "quantity"]],
-        make=make.rename(columns=rename)[["product", "site", "unit_cost", "subcontract_cost", "subcontract_capacity"]],
+        make=make.rename(columns=rename)[["product", "site", "make_cost", "subcontract_cost", "subcontract_capacity"]],
         stock=stock.rename(columns=rename),
         receipts=receipts,
         usage=usage,
         capacity=capacity,
+        firm_load=firm,
         workforce=workforce,
         bom=bom,
         component_stock=comp_stock,
@@ -262,14 +265,14 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
     make_all = _family_pairs(inputs.make, weights)
     costs = unit_costs(data, make_all.rename(columns={"site": "site_id"})).rename(columns={"site_id": "site"})
     make_all = make_all.merge(costs, on=["item_id", "site"])
-    make_all["unit_cost"] *= make_all["weight"]
+    make_all["make_cost"] *= make_all["weight"]
     make_all["sub_cost"] = make_all["subcontract_cost"] * make_all["weight"]
     make_all["sub_ok"] = make_all["subcontract_cost"].notna() | (make_all["weight"] == 0)
     make_all["sub_cap"] = (make_all["subcontract_capacity"] / make_all["weight"].where(make_all["weight"] > 0)).fillna(
         np.inf
     )
     make = make_all.groupby(["product", "site"], as_index=False).agg(
-        unit_cost=("unit_cost", "sum"),
+        make_cost=("make_cost", "sum"),
         subcontract_cost=("sub_cost", "sum"),
         sub_ok=("sub_ok", "all"),
         subcontract_capacity=("sub_cap", "min"),

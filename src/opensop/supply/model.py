@@ -5,8 +5,11 @@ Every flow is in units per month; stocks are end-of-month. The model is always a
 Objective.MAX_MARGIN the shipments carry -price and lost sales no penalty (their margin is simply not earned),
 so  -objective = revenue - costs.
 
-    minimise  sum c_pst (x + sub) + h_ps inv + pen_ps ssv + cost_l tr + price-based backlog and lost-sale costs
+    minimise  sum m_ps x + sc_ps sub + h_ps inv + pen_ps ssv + cost_l tr + price-based backlog and lost-sale costs
               + overtime_cost_k ot_kt + wage_k hc_kt + hire_k hire_kt + layoff_k fire_kt + cost_uc buy + h_c cinv
+
+m_ps is the make cost: the full standard cost minus what the model pays on its own lines (components bought from
+suppliers, labour paid per head), so no cost is counted twice (`opensop.supply.coefficients`).
 """
 
 from __future__ import annotations
@@ -68,13 +71,13 @@ def define_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfi
     Frozen horizon: x, sub and buy are 0 in the months t < F, where only firm orders (open supply) arrive.
     """
     horizon = len(inputs.periods)
-    make = _periods(inputs.make[["product", "site", "unit_cost"]], horizon)
+    make = _periods(inputs.make[["product", "site", "make_cost"]], horizon)
     open_to_plan = (make["t"] >= inputs.frozen_months).to_numpy()
     lp.add_variables(
         "make",
         make[["product", "site", "t"]],
         upper=np.where(open_to_plan, INF, 0.0),
-        cost=make["unit_cost"].to_numpy(),
+        cost=make["make_cost"].to_numpy(),
     )
     sub = inputs.make[inputs.make["subcontract_cost"].notna()]
     sub = _periods(sub, horizon)
@@ -216,9 +219,23 @@ def define_backlog_balance(lp: LinearProgram, inputs: ModelInputs) -> None:
     lp.add_constraints("backlog_balance", rows.drop(columns="pos"), terms, lower=rhs, upper=rhs)
 
 
+def firm_hours(inputs: ModelInputs) -> np.ndarray:
+    """f_kt on the rows of inputs.capacity: the hours firm production orders take, at most what the resource can
+    give in the month (machines: regular + overtime; labour: max headcount x (hours + max overtime)), so a firm
+    order book beyond capacity leaves the plan nothing rather than making it infeasible (the capacity frame
+    still shows the whole firm load)."""
+    cap = inputs.capacity
+    firm = cap[["resource", "t"]].merge(inputs.firm_load, on=["resource", "t"], how="left")["load"].fillna(0.0)
+    most_staff = cap[["resource"]].merge(inputs.workforce[["resource", "max_headcount"]], on="resource", how="left")
+    labour_most = most_staff["max_headcount"].fillna(np.inf).to_numpy() * (cap["hours"] + cap["max_overtime"])
+    most = np.where(cap["labour"], labour_most, cap["regular"] + cap["overtime"])
+    return np.asarray(np.minimum(firm.to_numpy(), most), dtype=float)
+
+
 def define_resource_capacity(lp: LinearProgram, inputs: ModelInputs) -> None:
-    """sum_p usage_psk x_pst - ot_kt <= regular_kt (machines);
-    sum_p usage_psk x_pst - ot_kt - hours_kt hc_kt <= 0 (labour: capacity is headcount x hours)."""
+    """sum_p usage_psk x_pst - ot_kt <= regular_kt - f_kt (machines);
+    sum_p usage_psk x_pst - ot_kt - hours_kt hc_kt <= -f_kt (labour: capacity is headcount x hours),
+    f_kt the hours firm production orders take (`firm_hours`): the plan makes only what they leave."""
     v = lp.variables
     cap = inputs.capacity
     rows = _rows(cap[["resource", "t"]])
@@ -229,7 +246,7 @@ def define_resource_capacity(lp: LinearProgram, inputs: ModelInputs) -> None:
         link(rows, v["overtime"], ["resource", "t"], -1.0),
         link(rows, hours, ["resource", "t"], -1.0, "hours"),
     ]
-    upper = np.where(cap["labour"], 0.0, cap["regular"])
+    upper = np.where(cap["labour"], 0.0, cap["regular"]) - firm_hours(inputs)
     lp.add_constraints("resource_capacity", rows.drop(columns="pos"), terms, upper=upper)
 
 

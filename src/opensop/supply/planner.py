@@ -54,7 +54,7 @@ class SupplyPlan:
     transfers: pd.DataFrame  # item_id, from_site, to_site, ship_period, period, quantity
     inventory: pd.DataFrame  # item_id, site_id, period, kind, quantity, below_safety_stock
     service: pd.DataFrame  # item_id, region_id, period, demand, served, backlog, lost
-    capacity: pd.DataFrame  # resource_id, site_id, kind, period, load, regular, overtime, ..., shadow_price
+    capacity: pd.DataFrame  # resource_id, site_id, kind, period, load (firm orders in), firm_load, ..., shadow_price
     shortfalls: pd.DataFrame  # item_id, region_id, site_id, period, quantity, binding, shadow_price, relief, ...
     headcount: pd.DataFrame  # resource_id, site_id, period, headcount, hires, layoffs
     costs: pd.DataFrame  # line, value
@@ -103,6 +103,7 @@ def subset(inputs: ModelInputs, sites: list[str]) -> ModelInputs:
         return frame[frame[column].isin(keep)].reset_index(drop=True)
 
     component_stock = at(inputs.component_stock)
+    capacity = at(inputs.capacity)
     return replace(
         inputs,
         demand=at(inputs.demand),
@@ -111,7 +112,8 @@ def subset(inputs: ModelInputs, sites: list[str]) -> ModelInputs:
         stock=at(inputs.stock),
         receipts=at(inputs.receipts),
         usage=at(inputs.usage),
-        capacity=at(inputs.capacity),
+        capacity=capacity,
+        firm_load=inputs.firm_load[inputs.firm_load["resource"].isin(set(capacity["resource"]))],
         workforce=at(inputs.workforce),
         component_stock=component_stock,
         component_receipts=at(inputs.component_receipts),
@@ -217,7 +219,9 @@ def plan(
         started = time.perf_counter()
         frames = extract(part, lp, solution)
         duals = {name: _duals(lp, solution, name) for name in ("resource_capacity", "supplier_capacity", "storage")}
-        frames["shortfalls"] = shortfalls(part, frames["service"], frames["capacity"], duals, frames.pop("make_level"))
+        frames["shortfalls"] = shortfalls(
+            part, frames["service"], frames["capacity"], duals, frames.pop("make_level"), frames["inventory"]
+        )
         pieces.append(frames)
         extract_s += time.perf_counter() - started
 

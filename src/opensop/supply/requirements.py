@@ -10,9 +10,10 @@ so the net requirement is what must be made (or brought in) in month t to keep s
 A site that does not make the item (a warehouse) brings it in: its net requirement becomes `dependent` gross
 requirement at the source of its cheapest lane in (t - lane lead time; the first month if earlier), echelon by
 echelon (at most MAX_ECHELONS), so the plants' RCCP sees the demand their warehouses serve.
-RCCP loads each net requirement at a site that makes the item on the resources of its routing:
+RCCP loads each net requirement at a site that makes the item on the resources of its routing, and the firm
+production orders (netted as receipts above) in their month (`opensop.supply.capacity.firm_load`, f_kt):
 
-    load_kt = sum_p usage_psk n_pst,   overtime needed = clip(load - regular, 0, overtime),
+    load_kt = sum_p usage_psk n_pst + f_kt,   overtime needed = clip(load - regular, 0, overtime),
     overload = max(0, load - regular - overtime),   utilisation = load / regular.
 """
 
@@ -24,7 +25,7 @@ import pandas as pd
 from opensop.config import PlanningConfig
 from opensop.schema import PlanningData
 from opensop.supply.allocation import allocate, make_pairs
-from opensop.supply.capacity import capacity_table
+from opensop.supply.capacity import capacity_table, firm_load
 from opensop.supply.inputs import horizon
 from opensop.supply.safety import safety_stock as compute_safety_stock
 
@@ -149,7 +150,8 @@ def requirements(
 
 
 def rough_cut_capacity(data: PlanningData, requirements: pd.DataFrame, config: PlanningConfig) -> pd.DataFrame:
-    """resource_id, site_id, kind, period, load, regular, overtime, overtime_needed, overload, utilisation."""
+    """resource_id, site_id, kind, period, load, regular, overtime, overtime_needed, overload, utilisation,
+    firm_load (the part of load taken by firm production orders)."""
     periods = pd.DatetimeIndex(sorted(requirements["period"].unique())) if len(requirements) else pd.DatetimeIndex([])
     capacity, _ = capacity_table(data, periods)
     routings = data.routings[["item_id", "site_id", "resource_id", "usage_per_unit"]].dropna()
@@ -157,10 +159,14 @@ def rough_cut_capacity(data: PlanningData, requirements: pd.DataFrame, config: P
     load = requirements.merge(routings, on=["item_id", "site_id"])
     load = load.assign(load=load["net"] * load["usage_per_unit"])
     load = load.groupby(["resource_id", "period"], as_index=False)[["load"]].sum()
+    firm = firm_load(data, periods).groupby(["resource", "t"], as_index=False)[["load"]].sum()
+    firm = firm.rename(columns={"load": "firm_load"})
     out = capacity.rename(columns={"resource": "resource_id", "site": "site_id"}).merge(
         load, on=["resource_id", "period"], how="left"
     )
-    out["load"] = out["load"].fillna(0.0)
+    out = out.merge(firm.rename(columns={"resource": "resource_id"}), on=["resource_id", "t"], how="left")
+    out["firm_load"] = out["firm_load"].fillna(0.0)
+    out["load"] = out["load"].fillna(0.0) + out["firm_load"]
     extra = out["load"] - out["regular"]
     out["overtime_needed"] = extra.clip(lower=0.0).clip(upper=out["overtime"])
     out["overload"] = (extra - out["overtime"]).clip(lower=0.0)
@@ -179,5 +185,6 @@ def rough_cut_capacity(data: PlanningData, requirements: pd.DataFrame, config: P
             "overtime_needed",
             "overload",
             "utilisation",
+            "firm_load",
         ]
     ].reset_index(drop=True)

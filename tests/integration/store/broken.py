@@ -175,6 +175,14 @@ BROKEN_SOURCES: tuple[Broken, ...] = (
         _edit("sourcing.csv", "G1,FR,ORLY,0.4", "G1,FR,ORLY,0.3"),
     ),
     Broken(
+        "material below the components it includes (the cost convention read the other way)",
+        "costs_below_modelled",
+        "costs",
+        2,
+        "material",
+        _edit("costs.csv", "G1,LYON,35,35", "G1,LYON,5,35"),  # G1 takes one GRID50, bought at 8.5
+    ),
+    Broken(
         "event on item and family",
         "event_target",
         "events",

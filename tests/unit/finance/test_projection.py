@@ -32,8 +32,11 @@ def test_every_total_line(projected: FinancialPlan) -> None:
         "revenue": 22300.0,
         "cogs_material": 6300.0,  # 210 sold x 30
         "cogs_conversion": 4200.0,  # 210 sold x 20
+        "conversion_variance": 50.0,  # 10 h of overtime x 5 (no labour pool: nothing absorbed)
+        "purchase_price_variance": 0.0,
         "subcontract_premium": 0.0,
-        "production": 10500.0,  # 210 made x 50
+        "standard_shortfall": 0.0,
+        "production": 10500.0,  # 210 made x make cost 50 (the standard: no component, no labour pool)
         "overtime": 50.0,  # 10 h x 5
         "holding": 20.0,  # 20 units x 1 EUR at the end of January
         "wages": 0.0,
@@ -44,7 +47,7 @@ def test_every_total_line(projected: FinancialPlan) -> None:
         "inventory_value": 0.0,  # closing month (February): nothing left
         "inventory_cash": 0.0,  # -1000 in January + 1000 in February
         "investment": 5000.0,
-        "cogs": 10550.0,  # 6300 + 4200 + 50 overtime
+        "cogs": 10550.0,  # 6300 + 4200 + 50 conversion variance (overtime)
         "gross_margin": 11750.0,  # 22300 - 10550
         "margin_pct": 11750.0 / 22300.0,
         "contribution": 11730.0,  # 11750 - 20 holding
@@ -153,7 +156,10 @@ def test_budget_gaps_cover_only_the_months_the_budget_covers(projected: Financia
 
 def test_gap_vs_another_plan(projected: FinancialPlan) -> None:
     lines = projected.lines
-    cheaper = FinancialPlan(lines.assign(value=np.where(lines["line"] == "overtime", 0.0, lines["value"])))
+    # the reference pays no overtime: neither on its plan cost line nor in its conversion variance (which here is
+    # exactly the 50 EUR of overtime: no labour pool)
+    no_overtime = lines["line"].isin(["overtime", "conversion_variance"])
+    cheaper = FinancialPlan(lines.assign(value=np.where(no_overtime, 0.0, lines["value"])))
     gaps = vs_plan(projected, cheaper, lines=["overtime", "gross_margin"]).set_index("line")
     # 50 EUR more overtime than the reference: gap +50, unfavourable; margin gap -50
     assert gaps.loc["overtime", "gap"] == pytest.approx(50.0)

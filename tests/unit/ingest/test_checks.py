@@ -116,3 +116,23 @@ def test_a_garbage_workbook_is_reported_not_raised(tmp_path: Path) -> None:
     workbook.write_bytes(b"this is not a zip archive")
     report = validate_source(workbook, as_of=AS_OF).report
     assert [(i.rule, i.file) for i in report.errors] == [("unreadable_file", "data.xlsx")]
+
+
+def test_costs_below_the_modelled_parts_break_the_cost_convention(source: Path) -> None:
+    """G1 (tiny data) takes one GRID50 (cheapest supplier 8.5) and 1.5 h of the LABOUR pool, whose workers cost
+    3,200 for 140 h: 1.5 x 3200 / 140 = 34.29 of wages. Its costs row (material 35, conversion 35) covers both."""
+    costs = source / "costs.csv"
+    assert validate_source(source, as_of=AS_OF).report.issues == []
+    costs.write_text(costs.read_text().replace("G1,LYON,35,35", "G1,LYON,35,30"))
+    accepted = validate_source(source, as_of=AS_OF)
+    assert accepted.data is not None  # a standard labour rate below the wages is only a warning
+    assert [(i.rule, i.row, i.column, i.value) for i in accepted.report.warnings] == [
+        ("costs_below_modelled", 2, "conversion", "30.0")
+    ]
+    assert "34.29" in accepted.report.warnings[0].message
+    costs.write_text(costs.read_text().replace("G1,LYON,35,30", "G1,LYON,8,35"))
+    refused = validate_source(source, as_of=AS_OF)
+    assert refused.data is None  # a material below its own components is the other reading: refused
+    assert [(i.rule, i.row, i.column, i.value) for i in refused.report.errors] == [
+        ("costs_below_modelled", 2, "material", "8.0")
+    ]

@@ -44,6 +44,9 @@ def test_kpis_of_the_tiny_plan() -> None:
     assert k["forecast_accuracy"] == pytest.approx(0.8)  # family level, consensus: 1 - 0.2
     assert k["forecast_bias"] == pytest.approx(0.05)
     assert k["excess_value"] == pytest.approx(0.0)
+    # stock is 1000 at the end of January and 0 at the end of February, the last month: nothing is left (the KPI
+    # took the last month with stock and said 1000)
+    assert k["closing_inventory_value"] == pytest.approx(0.0)
 
 
 def test_shortage_kpis() -> None:

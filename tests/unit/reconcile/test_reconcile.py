@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from opensop.config import ReconciliationMethod
+from opensop.demand.forecast import lifecycle_zeros
 from opensop.reconcile import reconcile
 
 H = pd.DataFrame({"item_id": ["a", "b", "c"], "family_id": ["F", "F", "G"], "category_id": ["C", "C", "C"]})
@@ -80,3 +81,40 @@ def test_negative_inputs_give_non_negative_coherent_output() -> None:
         assert (out.levels["forecast"] >= 0).all()
         total = out.levels.loc[out.levels["level"] == "total", "forecast"].iloc[0]
         assert total == pytest.approx(out.items["forecast"].sum())
+
+
+def test_items_outside_their_life_stay_zero_at_every_level() -> None:
+    """b has ended (phase-out): its forecast is 0. MinTrace spreads the total's gap (base 20 vs 8 summed) over every
+    item, b included; as a structural zero b keeps 0, the others keep their reconciled values, and every level is
+    the sum of its items (family F in R is a alone)."""
+    fc = FC.assign(forecast=[1.0, 0.0, 3.0, 4.0])
+    spread = _items(reconcile(fc, H, ReconciliationMethod.MIN_TRACE, base=BASE))
+    assert spread[("b", "R")] > 0.3
+    ended = pd.DataFrame({"item_id": ["b"], "period": [P]})
+    out = reconcile(fc, H, ReconciliationMethod.MIN_TRACE, base=BASE, zeros=ended)
+    items = _items(out)
+    assert items[("b", "R")] == 0.0
+    alive = [key for key in items if key[0] != "b"]
+    assert [items[key] for key in alive] == pytest.approx([spread[key] for key in alive])
+    levels = out.levels
+    family = levels[levels["level"] == "family_region"].set_index(["family_id", "region_id"])["forecast"]
+    assert family[("F", "R")] == pytest.approx(items[("a", "R")])
+    total = float(levels.loc[levels["level"] == "total", "forecast"].iloc[0])
+    assert total == pytest.approx(sum(items.values()))
+
+
+def test_lifecycle_zeros_are_the_months_before_launch_and_after_end_of_life() -> None:
+    items = pd.DataFrame(
+        {
+            "item_id": ["a", "b", "c"],
+            "lifecycle": ["new", "phase_out", "active"],
+            "launch_period": [pd.Timestamp("2025-02-01"), pd.NaT, pd.NaT],
+            "end_period": [pd.NaT, pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-01")],  # c is not phase-out
+        }
+    )
+    zeros = lifecycle_zeros(items, pd.date_range("2025-01-01", periods=3, freq="MS"))
+    assert list(zip(zeros["item_id"], zeros["period"].dt.strftime("%Y-%m"), strict=True)) == [
+        ("a", "2025-01"),
+        ("b", "2025-02"),
+        ("b", "2025-03"),
+    ]

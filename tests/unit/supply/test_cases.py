@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from opensop.config import PlanningConfig
+from opensop.ingest import validate_source
 from opensop.schema import PlanningData
-from opensop.supply import SolveStatus, objective_value, plan
+from opensop.supply import SolveStatus, objective_value, plan, requirements, rough_cut_capacity
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 NAMES = sorted(p.name for p in CASES.glob("supply_*") if p.is_dir())
 
 
 def load_case(name: str) -> tuple[PlanningData, pd.DataFrame, PlanningConfig, dict[str, object]]:
+    """A case's data, demand, config and expectations; a case with `import_as_of` is read through the import
+    (validate_source: the checks of a user's files, which must pass), the others straight from their CSVs."""
     folder = CASES / name
-    frames = {p.stem: pd.read_csv(p) for p in folder.glob("*.csv") if p.stem != "demand"}
     spec = json.loads((folder / "case.json").read_text())
     demand = pd.read_csv(folder / "demand.csv", parse_dates=["period"])
-    return PlanningData.from_frames(frames), demand, PlanningConfig.from_dict(spec["config"]), spec["expect"]
+    if "import_as_of" in spec:
+        imported = validate_source(folder, as_of=date.fromisoformat(spec["import_as_of"]))
+        assert imported.data is not None, imported.report.to_frame().to_string()
+        data = imported.data
+    else:
+        data = PlanningData.from_frames({p.stem: pd.read_csv(p) for p in folder.glob("*.csv") if p.stem != "demand"})
+    return data, demand, PlanningConfig.from_dict(spec["config"]), spec["expect"]
 
 
 def test_every_case_is_found() -> None:
@@ -60,9 +69,24 @@ def test_a_shortfall_in_the_frozen_horizon_is_explained_by_it() -> None:
     assert float(result.production.loc[result.production["period"] == "2025-01-01", "regular"].sum()) == 0.0
 
 
-def test_unfreezing_january_builds_ahead_instead_of_overtime() -> None:
-    """The contrast in the case's README: without the frozen month, 30 units built in January, objective 11,580."""
+def test_unfreezing_january_builds_ahead_on_what_the_firm_order_leaves() -> None:
+    """The contrast in the case's README: without the frozen month, January builds ahead on the 10 h the firm
+    order of 90 leaves (not on all 100: it made 30 when firm orders loaded nothing), objective 11,600."""
     data, demand, config, _ = load_case("supply_frozen_horizon")
     result = plan(data, demand, PlanningConfig.from_dict({**config.to_dict(), "frozen_months": 0}))
-    assert result.solve.objective == pytest.approx(11580.0)
-    assert float(result.production.loc[result.production["period"] == "2025-01-01", "regular"].sum()) == 30.0
+    assert result.solve.objective == pytest.approx(11600.0)
+    assert float(result.production.loc[result.production["period"] == "2025-01-01", "regular"].sum()) == 10.0
+    january = result.capacity[result.capacity["period"] == pd.Timestamp("2025-01-01")].iloc[0]
+    assert (january["firm_load"], january["load"]) == pytest.approx((90.0, 100.0))
+
+
+def test_a_firm_order_loads_rough_cut_capacity_in_its_month() -> None:
+    """supply_firm_order_load through RCCP: the firm 100 are netted from January's 120 (net 20 x 2 h = 40 h) and
+    load their own 100 x 2 = 200 h, so January's rough-cut load is 240 h of 300 (it was 40 h when firm orders
+    loaded nothing); February's net 200 x 2 = 400 h needs 100 h of overtime."""
+    data, demand, config, _ = load_case("supply_firm_order_load")
+    safety = pd.DataFrame({"item_id": ["A"], "site_id": ["P"], "safety_stock": [0.0]})
+    load = rough_cut_capacity(data, requirements(data, demand, config, safety_stock=safety), config)
+    load = load.set_index(load["period"].dt.strftime("%Y-%m"))
+    assert load.loc["2025-01", ["firm_load", "load"]].tolist() == pytest.approx([200.0, 240.0])
+    assert load.loc["2025-02", ["load", "overtime_needed", "overload"]].tolist() == pytest.approx([400.0, 100.0, 0.0])

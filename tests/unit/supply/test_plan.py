@@ -179,3 +179,19 @@ def test_measures_long_frame() -> None:
     served = result.measures[result.measures["measure"] == "served"]["value"].sum()
     assert served == pytest.approx(result.service["served"].sum())
     assert {"production_overtime", "capacity_shadow_price", "backlog"} <= set(result.measures["measure"])
+
+
+def test_no_build_earlier_relief_through_a_month_at_max_stock() -> None:
+    """Demand 0, 0, 200; M gives 120 units a month (100 h + 20 h overtime), A's max_stock is 30. The plan builds
+    the 30 it may hold in February, makes 120 in March and is 50 short. January and February have spare hours on
+    M, but February ends at max_stock: a unit built in either would have to be held through it. The relief is not
+    "build earlier" (it was: in 2025-02, 1 EUR of holding), but more capacity."""
+    items = {"item_id": ["A"], "family_id": ["F"], "unit_price": [100.0], "unit_cost": [50.0], "max_stock": [30.0]}
+    result = plan(one_plant(items=items), demand_of(0.0, 0.0, 200.0), config_for(3))
+    stock = result.inventory[result.inventory["kind"] == "item"].set_index("period")["quantity"]
+    assert stock.loc["2025-02-01"] == pytest.approx(30.0)
+    march = result.shortfalls[result.shortfalls["period"] == pd.Timestamp("2025-03-01")]
+    assert float(march["quantity"].sum()) == pytest.approx(50.0)
+    assert march["binding"].tolist() == ["resource M"]
+    assert not march["relief"].str.startswith("build earlier").any(), march["relief"].tolist()
+    assert march["relief"].tolist() == ["add capacity on the binding constraint"]
