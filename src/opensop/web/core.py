@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -150,7 +150,10 @@ class WebRoute(APIRoute):
                 refuse_cross_site(request)
                 response = await handler(request)
             except NotAuthenticated:
-                return RedirectResponse(f"{PREFIX}/login?next={request.url.path}", status_code=303)
+                # Back to this page (query included) after logging in; never to a form's address: a GET there is a 405.
+                back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                target = f"?{urlencode({'next': back})}" if request.method == "GET" else ""
+                return RedirectResponse(f"{PREFIX}/login{target}", status_code=303)
             except OpenSOPError as error:
                 response = error_page(request, message=error.message, hint=error.hint, status=status_of(error))
             except RequestValidationError as error:
