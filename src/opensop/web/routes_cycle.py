@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from opensop.cycle.status import StepStatus
 from opensop.cycle.steps import StepName
-from opensop.errors import InvalidRequest, NotAuthenticated, OpenSOPError
+from opensop.errors import InvalidRequest, NotAuthenticated, OpenSOPError, TooManyAttempts
 from opensop.services import audit_log, auth, collaboration, cycles, uploads
 from opensop.web.core import (
     PREFIX,
@@ -48,6 +48,10 @@ def _safe_next(target: str) -> str:
     return target if plain else home
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "") -> HTMLResponse:
     return render(None, "login.html", request=request, next=_safe_next(next), error=None)
@@ -61,9 +65,10 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        issued = auth.login(workspace_of(request), username=username, password=password)
+        issued = auth.login(workspace_of(request), username=username, password=password, client=_client(request))
     except OpenSOPError as error:
-        return render(None, "login.html", status=401, request=request, next=_safe_next(next), error=error.message)
+        status = 429 if isinstance(error, TooManyAttempts) else 401
+        return render(None, "login.html", status=status, request=request, next=_safe_next(next), error=error.message)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
