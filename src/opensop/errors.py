@@ -5,6 +5,7 @@
     ├── SourceError                   a file or folder cannot be read at all (missing, encoding, format)
     ├── NotFoundError                 a named object (plan version, scenario, load) does not exist
     ├── NotAuthenticated              no valid credentials (HTTP 401)
+    ├── TooManyAttempts               logins refused for a while after repeated failures (HTTP 429)
     ├── InvalidRequest                a value the rules refuse: bad name, out-of-range lever (HTTP 400)
     ├── InfeasiblePlanError           the supply model has no solution; names the conflicting data
     ├── SolverError                   the solver stopped without a usable answer (time limit, numerical trouble)
@@ -87,6 +88,16 @@ class ConflictError(OpenSOPError):
 
 class NotAuthenticated(OpenSOPError):
     exit_code = 6
+
+
+class TooManyAttempts(OpenSOPError):
+    """Too many failed logins for a user name or from an address; `retry_after` seconds until one is allowed."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, hint="wait, or ask an administrator if you forgot your password")
+        self.retry_after = retry_after
 
 
 class InvalidRequest(OpenSOPError):

@@ -19,11 +19,13 @@ from opensop.errors import (
     SolverError,
     SourceError,
     StaleWrite,
+    TooManyAttempts,
     WorkflowError,
 )
 
 STATUS_BY_ERROR: tuple[tuple[type[OpenSOPError], int], ...] = (
     (NotAuthenticated, 401),
+    (TooManyAttempts, 429),
     (NotAuthorized, 403),
     (NotFoundError, 404),
     (ConflictError, 409),
@@ -55,6 +57,8 @@ async def _handle(_request: Request, error: Exception) -> JSONResponse:
         raise error
     status = status_of(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(status_code=status, content={"detail": body_of(error)}, headers=headers)
 
 

@@ -1,30 +1,43 @@
 """Users, roles, password login and API tokens.
 
 Passwords are hashed with argon2; API tokens are opaque random strings of which only the SHA-256 is stored, with an
-expiry, so the token table alone does not let anyone in. `Principal` is who acts: every service takes one and checks
-the permission matrix itself, so a new adapter cannot forget to.
+expiry, so the token table alone does not let anyone in; logging out revokes the token in the database, so a copy
+of it is dead too. `Principal` is who acts: every service takes one and checks the permission matrix itself, so a
+new adapter cannot forget to.
+
+Login throttling: each refused password is stored (user name tried, client address, time). Once a user name has
+MAX_FAILURES_PER_USER failures within FAILURE_WINDOW, or an address MAX_FAILURES_PER_ADDRESS, logins for it are
+refused (TooManyAttempts) before the password is even checked, until the oldest of those failures leaves the
+window. Refused attempts are not stored, so a guesser cannot keep a lock going past the window. The address limit
+is higher: a plant's users often share one address behind a proxy. A success clears its user name's failures. The
+rows live in the database, so every server process counts the same failures.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from opensop.cycle.permissions import Action, Role, require
-from opensop.errors import ConflictError, InvalidRequest, NotAuthenticated, NotFoundError
+from opensop.errors import ConflictError, InvalidRequest, NotAuthenticated, NotFoundError, TooManyAttempts
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
-from opensop.store.cycle_tables import ApiToken, AppUser
+from opensop.store.cycle_tables import NAME, ApiToken, AppUser, LoginFailure
 from opensop.store.database import transaction
 
 TOKEN_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = timedelta(minutes=15)
 _HASHER = PasswordHasher()
 
 
@@ -143,29 +156,69 @@ def list_users(workspace: Workspace, *, actor: Principal) -> list[UserInfo]:
         return [_info(u) for u in session.scalars(select(AppUser).order_by(AppUser.username))]
 
 
-def login(workspace: Workspace, *, username: str, password: str, lifetime: timedelta = TOKEN_LIFETIME) -> IssuedToken:
-    """Check the password and issue a token. The same message for an unknown user and a wrong password."""
-    refused = NotAuthenticated("unknown user or wrong password")
-    with transaction(workspace.sessions) as session:
-        user = session.scalars(select(AppUser).where(AppUser.username == username)).first()
-        if user is None or not user.active:
-            raise refused
-        try:
-            _HASHER.verify(user.password_hash, password)
-        except VerificationError as error:
-            raise refused from error
-        token = secrets.token_urlsafe(32)
-        expires_at = datetime.now(UTC) + lifetime
-        session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))
-        repositories.record_audit(
-            session,
-            actor=username,
-            action="login",
-            entity="app_user",
-            entity_id=username,
-            new_value={"expires_at": expires_at.isoformat()},
+def _refuse_when_throttled(session: Session, *, username: str, client: str, now: datetime) -> None:
+    since = now - FAILURE_WINDOW
+    waits = []
+    for column, value, limit in (
+        (LoginFailure.username, username, MAX_FAILURES_PER_USER),
+        (LoginFailure.client_address, client, MAX_FAILURES_PER_ADDRESS),
+    ):
+        if not value:
+            continue
+        count, oldest = session.execute(
+            select(func.count(), func.min(LoginFailure.failed_at)).where(
+                column == value, LoginFailure.failed_at > since
+            )
+        ).one()
+        if count >= limit:
+            waits.append((_as_utc(oldest) + FAILURE_WINDOW - now).total_seconds())
+    if waits:
+        seconds = max(1, math.ceil(max(waits)))
+        raise TooManyAttempts(
+            f"too many failed logins for this user or from this address; try again in {math.ceil(seconds / 60)} min",
+            retry_after=seconds,
         )
-        return IssuedToken(token, expires_at, _info(user))
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except VerificationError:
+        return False
+
+
+def login(
+    workspace: Workspace,
+    *,
+    username: str,
+    password: str,
+    client: str = "",
+    lifetime: timedelta = TOKEN_LIFETIME,
+) -> IssuedToken:
+    """Check the password and issue a token. The same message for an unknown user and a wrong password; refused
+    outright while the user name or the client address (`client`, as the adapter sees it) is throttled."""
+    now = datetime.now(UTC)
+    username = username[: NAME.length]
+    with transaction(workspace.sessions) as session:
+        _refuse_when_throttled(session, username=username, client=client, now=now)
+        user = session.scalars(select(AppUser).where(AppUser.username == username)).first()
+        if user is not None and user.active and _password_matches(user.password_hash, password):
+            token = secrets.token_urlsafe(32)
+            expires_at = now + lifetime
+            session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))
+            session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+            repositories.record_audit(
+                session,
+                actor=username,
+                action="login",
+                entity="app_user",
+                entity_id=username,
+                new_value={"expires_at": expires_at.isoformat()},
+            )
+            return IssuedToken(token, expires_at, _info(user))
+        session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= now - FAILURE_WINDOW))
+        session.add(LoginFailure(username=username, client_address=client[:64], failed_at=now))
+    raise NotAuthenticated("unknown user or wrong password")
 
 
 def authenticate(workspace: Workspace, token: str) -> Principal:

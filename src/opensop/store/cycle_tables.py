@@ -1,5 +1,5 @@
-"""Application tables of the S&OP cycle: users and tokens, cycles and steps, plan versions and their measures,
-forecast snapshots, overrides, scenario definitions, runs, comments, decisions and assumptions.
+"""Application tables of the S&OP cycle: users, tokens and login failures, cycles and steps, plan versions and
+their measures, forecast snapshots, overrides, scenario definitions, runs, comments, decisions and assumptions.
 
 Statuses are stored as their StrEnum values (plain strings) so SQLite and PostgreSQL agree and migrations stay
 simple; the rules live in `opensop.cycle`. Editable rows carry `row_version` for compare-and-swap updates.
@@ -56,6 +56,18 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginFailure(Base):
+    """A refused password, by user name tried and client address: what login throttling counts. In the database,
+    not in a process, so every server process and worker counts the same failures."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(NAME, index=True)
+    client_address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PlanningCycle(Base):

@@ -17,6 +17,7 @@ from opensop.config import Settings
 from opensop.services.workspace import Workspace, open_workspace
 from opensop.web import routes_cycle, routes_demand, routes_exec, routes_plan, routes_runs
 from opensop.web.core import PREFIX
+from opensop.web.security import SecurityHeaders
 
 STATIC = resources.files("opensop.web") / "static"
 CACHE_HEADERS = {"Cache-Control": "public, max-age=86400"}
@@ -31,6 +32,7 @@ def mount(app: FastAPI, settings: Settings, *, workspace: Workspace | None = Non
     """Add the web pages to `app`; uses `app.state.workspace` when the API set it, else opens `settings`'."""
     if getattr(app.state, "workspace", None) is None:
         app.state.workspace = workspace or open_workspace(settings)
+    app.add_middleware(SecurityHeaders)
     for module in (routes_cycle, routes_demand, routes_plan, routes_exec, routes_runs):
         app.include_router(module.router)
     static_files = {path.name: Path(str(path)) for path in STATIC.iterdir() if path.is_file()}

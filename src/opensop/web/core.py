@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -149,7 +150,10 @@ class WebRoute(APIRoute):
                 refuse_cross_site(request)
                 response = await handler(request)
             except NotAuthenticated:
-                return RedirectResponse(f"{PREFIX}/login?next={request.url.path}", status_code=303)
+                # Back to this page (query included) after logging in; never to a form's address: a GET there is a 405.
+                back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                target = f"?{urlencode({'next': back})}" if request.method == "GET" else ""
+                return RedirectResponse(f"{PREFIX}/login{target}", status_code=303)
             except OpenSOPError as error:
                 response = error_page(request, message=error.message, hint=error.hint, status=status_of(error))
             except RequestValidationError as error:
@@ -166,15 +170,27 @@ class WebRoute(APIRoute):
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def refuse_cross_site(request: Request) -> None:
     """A form posted from another site is refused before it acts (the session cookie would otherwise carry it: a
     page elsewhere could open a far-future cycle in a planner's name). Browsers send `Origin` on every POST and
-    `Sec-Fetch-Site` with it; a request naming another origin, or called cross-site by the browser, is refused."""
+    `Sec-Fetch-Site` with it; a request naming another origin (`null` included), or called cross-site by the
+    browser, is refused; without Origin, a Referer from another origin is too. Own origin: the scheme and Host the
+    request came with (behind a proxy: X-Forwarded-Proto, as uvicorn applies it, and the original Host)."""
     if request.method in SAFE_METHODS:
         return
     origin = request.headers.get("origin")
+    referer = request.headers.get("referer")
     own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-    if (origin is not None and origin != own) or request.headers.get("sec-fetch-site") == "cross-site":
+    if (
+        (origin is not None and origin != own)
+        or request.headers.get("sec-fetch-site") == "cross-site"
+        or (origin is None and referer is not None and _origin_of(referer) != own)
+    ):
         raise NotAuthorized(
             "this form was sent from another site and was refused",
             hint="open OpenSOP's own page and send the form from there",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated
+from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from opensop.cycle.status import StepStatus
 from opensop.cycle.steps import StepName
-from opensop.errors import InvalidRequest, OpenSOPError
+from opensop.errors import InvalidRequest, NotAuthenticated, OpenSOPError, TooManyAttempts
 from opensop.services import audit_log, auth, collaboration, cycles, uploads
 from opensop.web.core import (
     PREFIX,
@@ -29,8 +30,26 @@ router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
 
 
 def _safe_next(target: str) -> str:
-    """Only our own pages: an open redirect through ?next= would help phishing."""
-    return target if target.startswith(f"{PREFIX}/") and not target.startswith("//") else f"{PREFIX}/"
+    """Only our own pages: an open redirect through ?next= would help phishing. The path is judged as a browser
+    reads it (percent-decoded once) and refused whole, never repaired: anything but a plain path under /app/ (a
+    scheme or host, a '.' or '..' segment, '//', a backslash, a control character) gives /app/."""
+    home = f"{PREFIX}/"
+    parts = urlsplit(target)
+    path = unquote(parts.path)
+    plain = (
+        not parts.scheme
+        and not parts.netloc
+        and path.startswith(home)
+        and "//" not in path
+        and "\\" not in path
+        and not {".", ".."} & set(path.split("/"))
+        and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target + path)
+    )
+    return target if plain else home
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -46,9 +65,10 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        issued = auth.login(workspace_of(request), username=username, password=password)
+        issued = auth.login(workspace_of(request), username=username, password=password, client=_client(request))
     except OpenSOPError as error:
-        return render(None, "login.html", status=401, request=request, next=_safe_next(next), error=error.message)
+        status = 429 if isinstance(error, TooManyAttempts) else 401
+        return render(None, "login.html", status=status, request=request, next=_safe_next(next), error=error.message)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -63,10 +83,15 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request) -> RedirectResponse:
-    page = page_of(request)
-    auth.logout(page.workspace, actor=page.user, token=request.cookies.get(SESSION_COOKIE, ""))
+    """Revokes the session's token in the database (a copied cookie is dead too); an expired session just leaves."""
+    try:
+        page = page_of(request)
+    except NotAuthenticated:
+        page = None
+    if page is not None:
+        auth.logout(page.workspace, actor=page.user, token=request.cookies.get(SESSION_COOKIE, ""))
     response = redirect("/login")
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
 
@@ -75,7 +100,13 @@ def set_language(
     request: Request, language: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""
 ) -> RedirectResponse:
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, language if language in LANGUAGES else language_of(request), samesite="lax")
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language if language in LANGUAGES else language_of(request),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 

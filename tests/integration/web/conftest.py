@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -42,6 +43,19 @@ def web_routes(app: FastAPI) -> list[tuple[str, str, WebRoute]]:
         route = context.original_route
         if isinstance(route, WebRoute):
             found.extend((method, str(context.path), route) for method in sorted(context.methods or ()))
+    return found
+
+
+def csp_violations(page: Any) -> list[str]:
+    """Every Content-Security-Policy violation of `page` from now on, across navigations (chromium logs each one
+    to the console: a blocked inline script or handler, style, eval or foreign source)."""
+    found: list[str] = []
+
+    def keep(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    page.on("console", keep)
     return found
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from opensop.services.demo_users import DemoLogin
-from tests.integration.web.conftest import Server
+from tests.integration.web.conftest import Server, csp_violations
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1360, 1024, 760, 560, 420, 1200)
@@ -46,6 +46,7 @@ def test_the_demand_chart_never_covers_the_grid_header(
     context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
     context.add_cookies([{"name": "opensop_lang", "value": "en", "url": server.url}])
     page = context.new_page()
+    violations = csp_violations(page)
     page.goto(f"{server.url}/app/login")
     login = logins["demand_planner"]
     page.locator("#username").fill(login.username)
@@ -68,4 +69,5 @@ def test_the_demand_chart_never_covers_the_grid_header(
         assert edges["chartBottom"] <= edges["headerTop"], (width, edges)
         assert edges["chartHeight"] == pytest.approx(drawn, abs=2), (width, edges)
         assert not edges["legendOverTicks"], (width, edges)
+    assert violations == []
     context.close()

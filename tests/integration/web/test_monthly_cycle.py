@@ -15,11 +15,12 @@ import openpyxl
 import pytest
 
 from opensop.services.demo_users import DemoLogin
-from tests.integration.web.conftest import GUIDE_SCREENSHOTS, Server
+from tests.integration.web.conftest import GUIDE_SCREENSHOTS, Server, csp_violations
 
 pytestmark = pytest.mark.browser
 GUIDE = {"home", "data", "demand", "supply", "finance", "scenarios", "executive", "audit"}
 PAGE_BUDGET_MS = 300.0
+CSP_SEEN: list[list[str]] = []
 
 
 def _login(browser: Any, server: Server, login: DemoLogin, language: str = "en") -> Any:
@@ -27,6 +28,7 @@ def _login(browser: Any, server: Server, login: DemoLogin, language: str = "en")
     if language:
         context.add_cookies([{"name": "opensop_lang", "value": language, "url": server.url}])
     page = context.new_page()
+    CSP_SEEN.append(csp_violations(page))
     page.on("dialog", lambda dialog: pytest.fail(f"a script ran in the page: {dialog.message}"))
     page.goto(f"{server.url}/app/login")
     page.locator("#username").fill(login.username)
@@ -214,6 +216,7 @@ def test_monthly_cycle(browser: Any, server: Server, logins: dict[str, DemoLogin
     _shot(executive, shots, "audit")
     for page in (planner, supply, finance, executive):
         page.context.close()
+    assert [violation for seen in CSP_SEEN for violation in seen] == []  # every page, every chart, every HTMX swap
 
 
 def tmp_xlsx(workbook: Any) -> bytes:

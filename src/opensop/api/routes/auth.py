@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from opensop.api.deps import CurrentUser, TokenDep, WorkspaceDep, guarded
 from opensop.api.schemas import LoginCreate, TokenRead, UserCreate, UserRead, UserUpdate
@@ -15,9 +15,10 @@ router = APIRouter(tags=["auth"])
 UsernamePath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00/]+$")]
 
 
-@router.post("/auth/login", response_model=TokenRead)
-def login(body: LoginCreate, workspace: WorkspaceDep) -> TokenRead:
-    issued = auth.login(workspace, username=body.username, password=body.password)
+@router.post("/auth/login", response_model=TokenRead, responses={429: {"description": "Too many failed logins"}})
+def login(body: LoginCreate, workspace: WorkspaceDep, request: Request) -> TokenRead:
+    client = request.client.host if request.client else ""
+    issued = auth.login(workspace, username=body.username, password=body.password, client=client)
     return TokenRead(
         access_token=issued.token, expires_at=issued.expires_at, username=issued.user.username, role=issued.user.role
     )

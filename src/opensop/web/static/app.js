@@ -13,5 +13,16 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  // What used to be inline handlers (the Content-Security-Policy runs no inline script): a select that sends its
+  // form, a link that reloads the page, a link that goes back.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-reload], a[data-back]");
+    if (!link) { return; }
+    event.preventDefault();
+    if (link.hasAttribute("data-reload")) { window.location.reload(); } else { window.history.back(); }
+  });
   document.addEventListener("htmx:afterSwap", function (event) { draw(event.target); });
 })();
