@@ -260,6 +260,12 @@ def open_cycle(
         return CycleView(cycle, _steps(session, cycle.id))
 
 
+def _require_reason(reason: str, what: str) -> None:
+    """An administrator's correction of the cycle is explained in the audit trail, never silent."""
+    if not reason.strip():
+        raise InvalidRequest(f"say {what}", hint="the reason is kept in the audit trail")
+
+
 def cancel_cycle(workspace: Workspace, *, actor: Principal, cycle_id: int, reason: str = "") -> CycleView:
     """Undo the opening of the latest cycle (an administrator's correction of a cycle opened by mistake).
 
@@ -268,8 +274,7 @@ def cancel_cycle(workspace: Workspace, *, actor: Principal, cycle_id: int, reaso
     opened is open again.
     """
     require(actor.role, Action.MANAGE_USERS)
-    if not reason.strip():
-        raise InvalidRequest("say why the cycle is cancelled", hint="the reason is kept in the audit trail")
+    _require_reason(reason, "why the cycle is cancelled")
     with transaction(workspace.sessions) as session:
         cycle = _cycle(session, cycle_id)
         latest = _latest_cycle(session)
@@ -322,8 +327,7 @@ def reopen_step(
     """Reopen a closed step of the open cycle (an administrator's correction: a review closed too early); the
     steps after it go back to pending and must close again, in order, on the outputs that exist then."""
     require(actor.role, Action.MANAGE_USERS)
-    if not reason.strip():
-        raise InvalidRequest("say why the step is reopened", hint="the reason is kept in the audit trail")
+    _require_reason(reason, "why the step is reopened")
     with transaction(workspace.sessions) as session:
         cycle = _cycle(session, cycle_id)
         latest = _latest_cycle(session)

@@ -153,3 +153,12 @@ def shots() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     GUIDE_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def sign_in(page: Any, server: Server, login: DemoLogin) -> None:
+    """Log in through the login form, as a user would, and land on the cycle page."""
+    page.goto(f"{server.url}/app/login")
+    page.locator("#username").fill(login.username)
+    page.locator("#password").fill(login.password)
+    page.locator("#password").press("Enter")
+    page.wait_for_url(f"{server.url}/app/")

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from opensop.services.demo_users import DemoLogin
-from tests.integration.web.conftest import GUIDE_SCREENSHOTS, Server, csp_violations
+from tests.integration.web.conftest import GUIDE_SCREENSHOTS, Server, csp_violations, sign_in
 
 pytestmark = pytest.mark.browser
 GUIDE = {"home", "data", "demand", "supply", "finance", "scenarios", "executive", "audit"}
@@ -30,11 +30,7 @@ def _login(browser: Any, server: Server, login: DemoLogin, language: str = "en")
     page = context.new_page()
     CSP_SEEN.append(csp_violations(page))
     page.on("dialog", lambda dialog: pytest.fail(f"a script ran in the page: {dialog.message}"))
-    page.goto(f"{server.url}/app/login")
-    page.locator("#username").fill(login.username)
-    page.locator("#password").fill(login.password)
-    page.locator("#password").press("Enter")
-    page.wait_for_url(f"{server.url}/app/")
+    sign_in(page, server, login)
     return page
 
 

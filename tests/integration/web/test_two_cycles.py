@@ -26,7 +26,7 @@ from opensop.services.demo_users import DemoLogin, ensure_demo_users
 from opensop.services.workspace import Workspace, init_workspace
 from opensop.web import mount
 from tests.integration.conftest import _postgres_schema_url
-from tests.integration.web.conftest import Server, start_worker
+from tests.integration.web.conftest import Server, sign_in, start_worker
 
 pytestmark = pytest.mark.browser
 RUN_TIMEOUT_MS = 600_000  # a working draft forecasts the demo's 800 series on a busy 2-core machine
@@ -76,11 +76,7 @@ def _login(browser: Any, server: Server, login: DemoLogin) -> Any:
     context.add_cookies([{"name": "opensop_lang", "value": "en", "url": server.url}])
     page = context.new_page()
     page.set_default_timeout(60_000)
-    page.goto(f"{server.url}/app/login")
-    page.locator("#username").fill(login.username)
-    page.locator("#password").fill(login.password)
-    page.locator("#password").press("Enter")
-    page.wait_for_url(f"{server.url}/app/")
+    sign_in(page, server, login)
     return page
 
 
