@@ -106,7 +106,9 @@ def run_scenario(
     worker saves the result as a draft version keyed by the scenario name, and the page follows the run."""
     page = page_of(request)
     try:
-        levers = plan_runs.Levers(parse_number(demand_pct or "0"), parse_number(capacity_pct or "0"))
+        levers = plan_runs.Levers(
+            parse_number(demand_pct or "0", page.language), parse_number(capacity_pct or "0", page.language)
+        )
     except ValueError as error:
         raise InvalidRequest("levers are percentages", hint="type a number such as -10 or 15") from error
     if not name.strip():
