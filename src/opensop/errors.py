@@ -4,8 +4,10 @@
     ├── DataValidationError           input data breaks the data contract (carries the ValidationReport)
     ├── SourceError                   a file or folder cannot be read at all (missing, encoding, format)
     ├── NotFoundError                 a named object (plan version, scenario, load) does not exist
+    ├── WorkspaceError                the workspace database cannot be used: read-only, damaged or truncated
     ├── NotAuthenticated              no valid credentials (HTTP 401)
     ├── TooManyAttempts               logins refused for a while after repeated failures (HTTP 429)
+    │   └── Busy                      a bounded shared resource (the PDF renderer) is full: retry shortly (429)
     ├── InvalidRequest                a value the rules refuse: bad name, out-of-range lever (HTTP 400)
     ├── InfeasiblePlanError           the supply model has no solution; names the conflicting data
     ├── SolverError                   the solver stopped without a usable answer (time limit, numerical trouble)
@@ -62,6 +64,13 @@ class NotFoundError(OpenSOPError):
     exit_code = 3
 
 
+class WorkspaceError(OpenSOPError):
+    """The workspace's database cannot be written or read (read-only file or folder, a truncated or damaged
+    file): a message naming the file and the remedy instead of a driver traceback."""
+
+    exit_code = 8
+
+
 class InfeasiblePlanError(OpenSOPError):
     exit_code = 4
 
@@ -98,6 +107,15 @@ class TooManyAttempts(OpenSOPError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, hint="wait, or ask an administrator if you forgot your password")
         self.retry_after = retry_after
+
+
+class Busy(TooManyAttempts):
+    """A bounded shared resource (the PDF renderer) has no room: the request is refused rather than queued
+    without end; `retry_after` seconds is a fair wait."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.hint = "try again in a few seconds"
 
 
 class InvalidRequest(OpenSOPError):

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from opensop.api import docs, errors
 from opensop.api.routes import audit, auth, cycles, data, plans, scenarios
-from opensop.config import Settings
+from opensop.config import SERVER_THREADS, Settings
 from opensop.services.workspace import Workspace, open_workspace
 
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings, *, workspace: Workspace | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = SERVER_THREADS  # matched by the DB pool
         yield
         if workspace is None:
             opened.dispose()

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from opensop.cycle.permissions import Role
 from opensop.cycle.status import AssumptionStatus, DecisionStatus, OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
+from opensop.services.limits import json_problem
 
 MAX_ID = 2**31 - 2
 NO_NUL = r"^[^\x00]*$"
@@ -25,6 +26,16 @@ Month = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 1))]
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
 RowVersion = Annotated[int, Field(ge=0, le=MAX_ID)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _finite_json(value: dict[str, Any]) -> dict[str, Any]:
+    """Free JSON objects are small and finite (`opensop.services.limits`): a 422 naming the problem, not a 500."""
+    if problem := json_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_finite_json)]
 
 
 class Schema(BaseModel):
@@ -89,7 +100,7 @@ class ImportRead(Schema):
 
 class RunCreate(Schema):
     step: Name
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: JsonObject = Field(default_factory=dict)
 
 
 class RunRead(Schema):
@@ -170,7 +181,7 @@ class PlanVersionCreate(Schema):
     cycle_id: Id
     scenario: Name = "base"
     label: Code = ""
-    config: dict[str, Any] | None = None
+    config: JsonObject | None = None
     load_id: Id | None = None
     measures: list[MeasureRow] = Field(default_factory=list, max_length=200_000)
     reason: Text = ""
@@ -260,15 +271,15 @@ class OverrideRead(Schema):
 class ScenarioCreate(Schema):
     name: Name
     description: Text = ""
-    levers: dict[str, Any] = Field(default_factory=dict)
-    config: dict[str, Any] | None = None
+    levers: JsonObject = Field(default_factory=dict)
+    config: JsonObject | None = None
 
 
 class ScenarioUpdate(Schema):
     expected_row_version: RowVersion
     description: Text | None = None
-    levers: dict[str, Any] | None = None
-    config: dict[str, Any] | None = None
+    levers: JsonObject | None = None
+    config: JsonObject | None = None
     reason: Text = ""
 
 
@@ -375,5 +386,5 @@ class PlanRunCreate(Schema):
     demand_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
     capacity_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
     until: Literal["consensus", "supply", "finance", "kpi"] | None = None
-    config: dict[str, Any] | None = None
+    config: JsonObject | None = None
     reason: Text = ""

@@ -14,6 +14,7 @@ from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import AssumptionStatus, DecisionStatus
 from opensop.errors import InvalidRequest, NotFoundError
 from opensop.services.auth import Principal
+from opensop.services.limits import bounded_text
 from opensop.services.versioned import insert_audited, update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
@@ -29,7 +30,7 @@ def _require_cycle(session: Session, cycle_id: int) -> None:
 def _text(value: str, what: str) -> str:
     if not value.strip():
         raise InvalidRequest(f"the {what} cannot be empty")
-    return value
+    return bounded_text(value, what)
 
 
 def add_comment(
