@@ -69,9 +69,10 @@ def number_problem(text: pl.Expr, decimal: str) -> pl.Expr:
         if decimal == DECIMAL_POINT
         else pl.lit(value=False)
     )
-    overflow = text.str.contains(POINT_PLAIN)
+    shaped = text.str.contains(POINT_PLAIN)
     if decimal == DECIMAL_COMMA:
-        overflow = overflow | text.str.contains(COMMA_PLAIN)
+        shaped = shaped | text.str.contains(COMMA_PLAIN)
+    overflow = shaped & number(text, decimal).is_null()  # a number's shape, but no finite value (1e400)
     return (
         pl.when(text.str.contains(AMBIGUOUS[decimal]))
         .then(pl.lit("ambiguous_number"))

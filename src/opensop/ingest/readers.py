@@ -169,8 +169,8 @@ def archive_issues(path: Path | BinaryIO, *, file: str | None = None) -> list[Is
     try:
         with zipfile.ZipFile(path) as bundle:
             members = [m for m in bundle.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        return [_issue("unreadable_file", "", name, f"not a readable zip archive: {error}", "upload the file again")]
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return []  # not a zip at all: the reader that opens it next says so in its own terms
     issues = []
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
@@ -211,6 +211,9 @@ def archive_issues(path: Path | BinaryIO, *, file: str | None = None) -> list[Is
     return issues
 
 
+_NO_VALUES: list[object] = []
+
+
 @dataclass
 class _Formula:
     row: int
@@ -241,6 +244,9 @@ def _sheet_values(sheet: Any, file: str, budget: list[int]) -> tuple[list[list[o
                     )
                 ],
             )
+        if not row:
+            rows.append(_NO_VALUES)  # a gap row: shared, so a million of them cost a million pointers
+            continue
         values = [cell.value for cell in row]
         while values and values[-1] is None:
             values.pop()

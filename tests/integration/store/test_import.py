@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from opensop.config import SERVER_THREADS
 from opensop.errors import DataValidationError
 from opensop.ingest import Severity, content_hash, validate_source
 from opensop.services.imports import ImportStatus, current_dataset, import_dataset
@@ -84,3 +85,9 @@ def test_a_changed_source_becomes_a_new_load(workspace: Workspace, tmp_path: Pat
     assert load_id == outcome.load_id
     assert data.inventory.set_index(["item_id", "site_id"]).loc[("G1", "LYON"), "on_hand"] == 175
     assert not any(i.severity is Severity.ERROR for i in outcome.report.issues)
+
+
+def test_the_connection_pool_holds_what_the_server_serves_at_once(workspace: Workspace) -> None:
+    """Issue 18.8: the pool (15 connections) was smaller than the requests served at once (40)."""
+    pool = workspace.engine.pool
+    assert pool.size() + pool._max_overflow >= SERVER_THREADS  # type: ignore[attr-defined]
