@@ -48,9 +48,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def _plain(value: Any) -> Any:
-    """A cell value openpyxl can write: numpy scalars unboxed, NaN/NaT empty, timestamps as dates when whole."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):  # noqa: PLR0124 - NaN
-        return None
+    """A cell value openpyxl can write: numpy scalars unboxed, missing values empty, timestamps as dates when whole."""
+    if value is None or (not isinstance(value, str | bytes) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None  # None, NaN, NaT and pandas' NA
     if isinstance(value, pd.Timestamp):
         stamp = value.to_pydatetime()
         return stamp.date() if stamp.time() == stamp.min.time() else stamp

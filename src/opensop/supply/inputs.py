@@ -247,7 +247,7 @@ def _routed(data: PlanningData, made: pd.DataFrame) -> np.ndarray:
     routed = data.routings[["item_id", "site_id"]].dropna().astype(str).drop_duplicates().assign(__routed=True)
     constrained = set(data.resources["site_id"].dropna().astype(str))
     flags = made[["item_id", "site_id"]].astype(str).merge(routed, on=["item_id", "site_id"], how="left")
-    return (flags["__routed"].fillna(value=False).astype(bool) | ~flags["site_id"].isin(constrained)).to_numpy()
+    return (flags["__routed"].eq(True) | ~flags["site_id"].isin(constrained)).to_numpy()
 
 
 def _weighted(frame: pd.DataFrame, weights: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
@@ -280,7 +280,7 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
     make_all = make_all.merge(costs, on=["item_id", "site"])
     routed = inputs.make[["product", "site", "routed"]].rename(columns={"product": "item_id"})
     make_all = make_all.merge(routed, on=["item_id", "site"], how="left")
-    make_all["routed"] = make_all["routed"].fillna(value=False).astype(bool)
+    make_all["routed"] = make_all["routed"].eq(True)
     make_all["make_cost"] *= make_all["weight"]
     make_all["sub_cost"] = make_all["subcontract_cost"] * make_all["weight"]
     make_all["sub_ok"] = make_all["subcontract_cost"].notna() | (make_all["weight"] == 0)
