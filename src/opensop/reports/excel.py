@@ -154,7 +154,7 @@ class CellChange:
     old: float | None
     new: float
     row_version: int
-    problem: str = ""  # why a typed value was refused (NaN `new`), e.g. "ambiguous_number: '1.234' reads two ways"
+    problem: str = ""  # why a typed value was refused (NaN `new`), e.g. "'1.234' reads two ways (ambiguous_number)"
 
 
 @dataclass

@@ -211,7 +211,7 @@ def _form_cells(form: Any, language: str) -> list[tuple[str, date, float, int, s
         try:
             value = parse_number(text, language)
         except NumberProblem as refused:
-            value, problem = float("nan"), f"{refused.rule}: {refused}"
+            value, problem = float("nan"), f"{refused} ({refused.rule})"
         changed.append((keys[row], period, value, version, problem))
     return changed
 
