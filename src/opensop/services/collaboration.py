@@ -14,7 +14,7 @@ from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import AssumptionStatus, DecisionStatus
 from opensop.errors import InvalidRequest, NotFoundError
 from opensop.services.auth import Principal
-from opensop.services.limits import bounded_text
+from opensop.services.limits import MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, bounded_text
 from opensop.services.versioned import insert_audited, update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
@@ -27,10 +27,11 @@ def _require_cycle(session: Session, cycle_id: int) -> None:
         raise NotFoundError(f"cycle {cycle_id} does not exist")
 
 
-def _text(value: str, what: str) -> str:
+def _text(value: str, what: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """A required free text, bounded by its storage column (the same refusal on SQLite and PostgreSQL)."""
     if not value.strip():
         raise InvalidRequest(f"the {what} cannot be empty")
-    return bounded_text(value, what)
+    return bounded_text(value, what, limit)
 
 
 def add_comment(
@@ -78,7 +79,7 @@ def add_decision(
         row = Decision(
             cycle_id=cycle_id,
             decision=_text(decision, "decision"),
-            owner=_text(owner, "owner"),
+            owner=_text(owner, "owner", MAX_NAME_CHARS),
             due_date=due_date,
             status=DecisionStatus.OPEN.value,
             created_by=actor.username,
@@ -109,7 +110,7 @@ def update_decision(
         if status is not None:
             changes["status"] = status.value
         if owner is not None:
-            changes["owner"] = _text(owner, "owner")
+            changes["owner"] = _text(owner, "owner", MAX_NAME_CHARS)
         if due_date is not None:
             changes["due_date"] = due_date
         update_versioned(
@@ -145,9 +146,9 @@ def add_assumption(
             _require_cycle(session, cycle_id)
         row = Assumption(
             cycle_id=cycle_id,
-            title=_text(title, "title"),
-            description=description,
-            owner=_text(owner, "owner"),
+            title=_text(title, "title", MAX_TITLE_CHARS),
+            description=bounded_text(description, "description"),
+            owner=_text(owner, "owner", MAX_NAME_CHARS),
             status=AssumptionStatus.ACTIVE.value,
             created_by=actor.username,
             row_version=1,

@@ -15,7 +15,8 @@ from typing import Any
 from opensop.errors import InvalidRequest
 
 MAX_TEXT_CHARS = 10_000
-MAX_NAME_CHARS = 200
+MAX_TITLE_CHARS = 200  # titles and labels: String(200) columns
+MAX_NAME_CHARS = 100  # names and owners: String(100) columns
 MAX_JSON_BYTES = 64 * 1024
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from opensop.config import Settings
 from opensop.cycle.permissions import Role
 from opensop.errors import ConflictError, InvalidRequest, NotAuthenticated, WorkspaceError
-from opensop.services import auth, imports
+from opensop.services import auth, collaboration, imports
 from opensop.services.auth import Principal
 from opensop.services.workspace import Workspace, init_workspace, open_workspace
 from opensop.store.cycle_tables import AppUser
@@ -115,3 +115,22 @@ def test_a_truncated_workspace_gives_a_clear_error(tmp_path: Path) -> None:
         open_workspace(Settings(workspace=folder))
     with pytest.raises(WorkspaceError, match="damaged, truncated"):
         init_workspace(Settings(workspace=folder))
+
+
+@pytest.mark.parametrize(
+    ("title", "owner", "description", "refused"),
+    [
+        ("t" * 201, "anne", "", "title"),
+        ("Price rise", "o" * 101, "", "owner"),
+        ("Price rise", "anne", "d" * 10_001, "description"),
+        ("Price\x00rise", "anne", "", "NUL"),
+    ],
+)
+def test_free_texts_are_bounded_the_same_on_both_stores(
+    workspace: Workspace, title: str, owner: str, description: str, refused: str
+) -> None:
+    """Issue 18.6/18.8: a 201-character title crashed PostgreSQL (String(200)) and was kept whole by SQLite."""
+    admin = Principal("admin", Role.ADMIN)
+    with pytest.raises(InvalidRequest, match=refused):
+        collaboration.add_assumption(workspace, actor=admin, title=title, owner=owner, description=description)
+    assert collaboration.list_assumptions(workspace, actor=admin) == []
