@@ -140,6 +140,13 @@ class PlanningConfig:
     def content_hash(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
 
+    def forecast_hash(self) -> str:
+        """The hash of what the statistical forecast depends on (forecast settings, reconciliation, horizon): a
+        kept forecast is reused across plans that differ only in their supply settings (a scenario's objective)."""
+        raw = self.to_dict()
+        keys = ("forecast", "reconciliation", "start_period", "horizon_months")
+        return hashlib.sha256(json.dumps({k: raw[k] for k in keys}, sort_keys=True).encode()).hexdigest()
+
 
 def _build(cls: type[Any], raw: dict[str, Any]) -> Any:
     """Rebuild nested frozen dataclasses (and their enums, tuples, dates) from a JSON-shaped dict."""
