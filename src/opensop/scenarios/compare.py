@@ -104,7 +104,10 @@ def _issues(results: Sequence[ScenarioResult]) -> pd.DataFrame:
                     [
                         {
                             "scenario": r.name,
-                            "kind": "infeasible",
+                            # a time-out is a time-out, not a proof that no plan exists
+                            "kind": "infeasible"
+                            if r.supply.solve.status == "infeasible"
+                            else str(r.supply.solve.status),
                             "subject": str(r.supply.solve.status),
                             "first_period": pd.NaT,
                             "months": 0,

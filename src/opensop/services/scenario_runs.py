@@ -180,7 +180,7 @@ def compare_scenarios(
         say(scenario.name)
         started = time.perf_counter()
         try:
-            outcome = plan_runs.plan_and_store(workspace, actor=actor, request=_request(work, scenario, known))
+            _, outcome = runs.plan_here(workspace, actor=actor, request=_request(work, scenario, known))
         except OpenSOPError as error:
             failures[scenario.name] = str(error)
             continue
