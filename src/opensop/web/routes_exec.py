@@ -150,6 +150,15 @@ def run_scenario(
     return redirect("/scenarios")
 
 
+@router.post("/scenarios/run-stored")
+def run_stored_scenario(request: Request, name: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Queue a stored scenario (made here, by the CLI or the API) on the working draft, as `POST /scenarios/{id}/run`
+    and `opensop scenario compare` do: one service, `scenario_runs.queue_scenario`."""
+    page = page_of(request)
+    scenario_runs.queue_scenario(page.workspace, actor=page.user, name=name.strip())
+    return redirect("/scenarios")
+
+
 def _risks(measures: pd.DataFrame) -> list[str]:
     risks = []
     lost = measures[measures["measure"] == "lost"]

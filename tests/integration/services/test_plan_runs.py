@@ -17,7 +17,7 @@ from sqlalchemy import select
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Role
 from opensop.cycle.plan_content import DIMENSIONS
-from opensop.cycle.plan_measures import plan_measures
+from opensop.cycle.plan_measures import finance_from_measures, key_numbers, plan_measures
 from opensop.cycle.status import OverrideLevel, PlanStatus
 from opensop.cycle.steps import CONSENSUS_MEASURE
 from opensop.demand.consensus import OverrideKind, OverrideSource
@@ -265,3 +265,28 @@ def test_plan_runs_are_checked_when_queued_and_identical_waiting_runs_coalesce(w
     in_place = plan_runs.PlanRequest(cycle_id=cycle_id, base_version_id=draft.id, in_place=True).to_params()
     with pytest.raises(InvalidTransition, match="submitted plan version cannot be modified"):
         runs.submit_run(workspace, actor=PLANNER, step="plan", params=in_place)
+
+
+def test_every_door_shows_the_same_numbers_for_one_plan(workspace: Workspace) -> None:
+    """The KPIs the run stores (what `opensop plan` prints and the API returns) and the key numbers every page and
+    the executive pack compute from the stored version agree; the LP objective is the plan cost finance shows."""
+    cycle_id = _open(workspace)
+    run = _plan(workspace, cycle_id=cycle_id)
+    assert run.result is not None
+    version_id = run.result["plan_version_id"]
+    stored = plans.read_content(workspace, actor=VIEWER, version_id=version_id).measures
+    shown = key_numbers(finance_from_measures(stored))
+    kpis = run.result["kpis"]
+    pairs = {
+        "revenue": "revenue",
+        "gross_margin": "gross_margin",
+        "margin_pct": "margin_pct",
+        "inventory_value": "closing_inventory_value",
+        "fill_rate": "fill_rate",
+        "units_lost": "lost_sales_units",
+    }
+    for page_key, kpi in pairs.items():
+        assert shown[page_key] == pytest.approx(kpis[kpi], rel=1e-9, abs=1e-9), page_key
+    assert shown["plan_cost"] == pytest.approx(run.result["supply"]["objective"], rel=1e-9)
+    # the valued end stock: the plan does not sell its stock off, finance shows a closing value
+    assert shown["inventory_value"] > 0
