@@ -55,6 +55,12 @@ def test_broken_import_exits_2_with_the_rule_and_no_traceback(tmp_path: Path) ->
 
 def test_check_and_missing_path(tmp_path: Path) -> None:
     assert opensop("check", str(TINY), workspace=tmp_path).returncode == 0
+    broken = tmp_path / "broken"
+    shutil.copytree(TINY, broken)
+    (broken / "inventory.csv").write_text("item_id,site_id,on_hand\nG1,LYON,-3\n")
+    blocked = opensop("check", str(broken), workspace=tmp_path)
+    assert blocked.returncode == 2, blocked.stdout  # as its help promises: blocking errors exit 2
+    assert "negative_value" in blocked.stdout
     missing = opensop("check", str(tmp_path / "nowhere"), workspace=tmp_path)
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
