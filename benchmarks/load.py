@@ -254,8 +254,10 @@ def run_store(store: str, *, demo: bool, readers: int, writers: int, seconds: fl
         stop.set()
         for thread in threads:
             thread.join(timeout=180)
-        with httpx.Client(base_url=url, timeout=300.0) as client:
-            headers = _login(client, "viewer")
+        drained = time.perf_counter()
+        with httpx.Client(base_url=url, timeout=900.0) as client:
+            headers = _login(client, "viewer")  # answered once the requests still queued in the server are done
+            drained = time.perf_counter() - drained
             deadline = time.monotonic() + 600
             while True:
                 run = client.get(f"/runs/{run_id}", headers=headers).json()
@@ -281,6 +283,7 @@ def run_store(store: str, *, demo: bool, readers: int, writers: int, seconds: fl
             f" | write p50 {1000 * _percentile(tally.write_seconds, 0.5):.0f} ms p95"
             f" {1000 * _percentile(tally.write_seconds, 0.95):.0f} ms"
             f" | accepted writes {sum(tally.accepted.values()):,}, lost updates {lost}"
+            f" | server drained {drained:.0f} s after the load"
             f" | plan run {run['status']} {run.get('error') or ''}".rstrip()
             + (
                 f" | client failures {len(tally.failures)}: {Counter(tally.failures).most_common(3)}"
