@@ -7,16 +7,19 @@ Bounds here mirror the storage limits (name lengths, 32-bit ids, plausible month
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from opensop.cycle.permissions import Role
 from opensop.cycle.status import AssumptionStatus, DecisionStatus, OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
+from opensop.scenarios.levers import Lever
+from opensop.services import plan_runs
 from opensop.services.limits import json_problem
 
 MAX_ID = 2**31 - 2
+JsonValue = TypeVar("JsonValue", dict[str, Any], list[dict[str, Any]])
 NO_NUL = r"^[^\x00]*$"
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
 Code = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
@@ -28,14 +31,16 @@ RowVersion = Annotated[int, Field(ge=0, le=MAX_ID)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-def _finite_json(value: dict[str, Any]) -> dict[str, Any]:
-    """Free JSON objects are small and finite (`opensop.services.limits`): a 422 naming the problem, not a 500."""
+def _finite_json(value: JsonValue) -> JsonValue:
+    """Free JSON (objects, lever lists) is small and finite (`opensop.services.limits`): a 422 naming the problem,
+    not a 500 when the database or the plan meets NaN, and no 50 MB lever in everyone's page."""
     if problem := json_problem(value):
         raise ValueError(problem)
     return value
 
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(_finite_json)]
+LeverList = Annotated[list[dict[str, Any]], Field(max_length=50), AfterValidator(_finite_json)]
 
 
 class Schema(BaseModel):
@@ -269,16 +274,26 @@ class OverrideRead(Schema):
 
 
 class ScenarioCreate(Schema):
+    """A scenario: levers (every kind of `opensop.scenarios.levers`, e.g. {"kind": "demand_change", "pct": 10})
+    applied in order, on the scenario `base` names when it answers one (a response to an assumption)."""
+
     name: Name
     description: Text = ""
-    levers: JsonObject = Field(default_factory=dict)
+    base: Name = "base"
+    levers: LeverList = Field(default_factory=list)
+    config_overrides: JsonObject = Field(default_factory=dict)
     config: JsonObject | None = None
+
+    def document(self) -> dict[str, Any]:
+        return {"base": self.base, "levers": self.levers, "config_overrides": self.config_overrides}
 
 
 class ScenarioUpdate(Schema):
     expected_row_version: RowVersion
     description: Text | None = None
-    levers: JsonObject | None = None
+    base: Name | None = None
+    levers: LeverList | None = None
+    config_overrides: JsonObject | None = None
     config: JsonObject | None = None
     reason: Text = ""
 
@@ -287,7 +302,10 @@ class ScenarioRead(Schema):
     id: int
     name: str
     description: str
-    levers: dict[str, Any]
+    base: str
+    role: Literal["assumption", "response"]
+    levers: list[dict[str, Any]]
+    config_overrides: dict[str, Any]
     config: dict[str, Any] | None
     row_version: int
     created_by: str
@@ -385,6 +403,15 @@ class PlanRunCreate(Schema):
     label: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
     demand_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
     capacity_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
+    levers: LeverList | None = None
     until: Literal["consensus", "supply", "finance", "kpi"] | None = None
     config: JsonObject | None = None
     reason: Text = ""
+
+    def plan_levers(self) -> tuple[Lever, ...] | None:
+        """The quick percentages then the scenario levers (every kind of `opensop.scenarios.levers`); None when
+        the body names none, so an in-place re-plan keeps the version's own levers."""
+        quick = plan_runs.Levers(self.demand_pct, self.capacity_pct).to_levers()
+        if self.levers is None and not quick:
+            return None
+        return quick + plan_runs.parse_levers(self.levers or [])

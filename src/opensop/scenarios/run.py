@@ -25,7 +25,7 @@ from opensop import supply
 from opensop.config import PlanningConfig
 from opensop.finance import FinancialPlan, project
 from opensop.kpi import KpiInputs, compute, not_available
-from opensop.scenarios.scenario import Scenario
+from opensop.scenarios.scenario import Scenario, resolved
 from opensop.schema import PlanningData
 
 MAX_WORKERS = 2
@@ -211,6 +211,7 @@ def run_many(
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must be unique: {names}")
+    scenarios = resolved(scenarios)
     batch = _Batch(base_data, base_demand, config, accuracy)
     if workers == AUTO:
         if not scenarios:

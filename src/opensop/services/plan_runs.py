@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -32,11 +32,14 @@ from sqlalchemy.orm import Session
 
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
+from opensop.cycle.plan_content import DIMENSIONS, conform_measures, measure_hash
 from opensop.cycle.plan_measures import plan_measures, statistical_cells
 from opensop.cycle.status import CycleStatus, PlanStatus
 from opensop.cycle.steps import months_between
 from opensop.errors import InfeasiblePlanError, InvalidRequest, InvalidTransition, NotFoundError, SolverError
 from opensop.pipeline import OVERRIDE_COLUMNS, STEPS, CycleResult, StepName, restore_forecast, run_steps
+from opensop.scenarios.levers import CapacityScale, DemandChange, Lever, lever_from_dict
+from opensop.scenarios.scenario import Scenario
 from opensop.schema.frames import PlanningData
 from opensop.services import plans
 from opensop.services.auth import Principal
@@ -45,6 +48,7 @@ from opensop.store import repositories
 from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion, Run
 from opensop.store.database import transaction
 from opensop.supply import SolveStatus
+from opensop.supply.health import health_check
 
 PLAN_STEP = "plan"
 MAX_ID = 2**31 - 2
@@ -55,7 +59,9 @@ Progress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class Levers:
-    """Quick what-ifs on a plan: scale the consensus demand and the regular capacity of every resource (percent)."""
+    """The quick what-ifs of the web form and the API's plan-run body: the consensus demand and the capacity of
+    every resource, in percent. They are written as the scenario levers they mean (`to_levers`), so a quick
+    scenario is stored, run, listed and compared like any other."""
 
     demand_pct: float = 0.0
     capacity_pct: float = 0.0
@@ -65,25 +71,32 @@ class Levers:
         if not (low <= self.demand_pct <= high and low <= self.capacity_pct <= high):
             raise InvalidRequest(f"levers must stay between {low:g} % and +{high:g} %")
 
-    def to_dict(self) -> dict[str, float]:
-        return {"demand_pct": self.demand_pct, "capacity_pct": self.capacity_pct}
-
-    def apply(self, result: CycleResult) -> CycleResult:
-        """Demand scales the consensus (each source's view keeps its numbers); capacity scales regular capacity
-        of the resources and of their calendar overrides."""
-        consensus = result.require_consensus()
+    def to_levers(self) -> tuple[Lever, ...]:
+        chosen: list[Lever] = []
         if self.demand_pct:
-            plan = consensus.plan.assign(consensus=consensus.plan["consensus"] * (1 + self.demand_pct / 100))
-            result = replace(result, consensus=replace(consensus, plan=plan))
+            chosen.append(DemandChange(pct=self.demand_pct))
         if self.capacity_pct:
-            factor = 1 + self.capacity_pct / 100
-            data = result.data
-            resources = data.resources.assign(regular_capacity=data.resources["regular_capacity"] * factor)
-            calendar = data.resource_calendar
-            if "regular" in calendar.columns and len(calendar):
-                calendar = calendar.assign(regular=calendar["regular"] * factor)
-            result = replace(result, data=replace(data, resources=resources, resource_calendar=calendar))
-        return result
+            chosen.append(CapacityScale(pct=self.capacity_pct))
+        return tuple(chosen)
+
+
+def parse_levers(raw: Any) -> tuple[Lever, ...]:
+    """Levers as stored or sent: a list of lever objects (`opensop.scenarios.levers`), or the quick form
+    {demand_pct, capacity_pct} that runs queued before levers were one model still carry."""
+    if raw is None:
+        return ()
+    if isinstance(raw, dict):
+        unknown = sorted(set(raw) - {"demand_pct", "capacity_pct"})
+        if unknown:
+            raise InvalidRequest(f"unknown lever(s): {', '.join(unknown)}", hint="give a list of levers")
+        return Levers(float(raw.get("demand_pct", 0.0)), float(raw.get("capacity_pct", 0.0))).to_levers()
+    if not isinstance(raw, list):
+        raise InvalidRequest("levers are a list of lever objects", hint='e.g. [{"kind": "demand_change", "pct": 10}]')
+    return tuple(lever_from_dict(item, position=index + 1) for index, item in enumerate(raw))
+
+
+def levers_json(levers: tuple[Lever, ...]) -> list[dict[str, Any]]:
+    return [lever.to_dict() for lever in levers]
 
 
 @dataclass(frozen=True)
@@ -92,15 +105,16 @@ class PlanRequest:
     with it, the run uses that version's overrides, dataset load, configuration and kept forecast, and either
     replaces its content (`in_place`, a draft only) or creates a new draft (a scenario). `until` is the last
     pipeline step; None plans an in-place run as deep as the version's current content (recomputing a consensus
-    after an override keeps a supply plan if the version had one) and a new version through the KPIs. Levers are
-    those of the request, also in place: a scenario version is re-planned by naming its levers again."""
+    after an override keeps a supply plan if the version had one) and a new version through the KPIs. `levers`
+    None means: the version's own levers when it is recomputed in place (a scenario stays the scenario it is
+    named after), none otherwise."""
 
     cycle_id: int
     base_version_id: int | None = None
     in_place: bool = False
     scenario: str = "base"
     label: str = ""
-    levers: Levers = field(default_factory=Levers)
+    levers: tuple[Lever, ...] | None = None
     until: StepName | None = None
     config: PlanningConfig | None = None
     reason: str = ""
@@ -122,7 +136,7 @@ class PlanRequest:
             "in_place": self.in_place,
             "scenario": self.scenario,
             "label": self.label,
-            "levers": self.levers.to_dict(),
+            "levers": levers_json(self.levers) if self.levers is not None else None,
             "until": self.until.value if self.until is not None else None,
             "config": self.config.to_dict() if self.config is not None else None,
             "reason": self.reason,
@@ -139,17 +153,17 @@ class PlanRequest:
             raise InvalidRequest("a plan run needs the cycle_id")
         try:
             base = params.get("base_version_id")
-            levers = params.get("levers") or {}
+            levers = params.get("levers")
             in_place = params.get("in_place", False)
-            if not isinstance(in_place, bool) or not isinstance(levers, dict):
-                raise TypeError("in_place is true or false, levers an object")
+            if not isinstance(in_place, bool):
+                raise TypeError("in_place is true or false")
             return cls(
                 cycle_id=_identifier(params["cycle_id"]),
                 base_version_id=None if base is None else _identifier(base),
                 in_place=in_place,
                 scenario=_text(params.get("scenario") or "base", 100),
                 label=_text(params.get("label") or "", 200),
-                levers=Levers(float(levers.get("demand_pct", 0.0)), float(levers.get("capacity_pct", 0.0))),
+                levers=None if levers is None else parse_levers(levers),
                 until=StepName(params["until"]) if params.get("until") else None,
                 config=plans.parse_config(params.get("config")),
                 reason=_text(params.get("reason") or "", 10_000),
@@ -253,6 +267,7 @@ class _Inputs:
     kept: pd.DataFrame | None
     accuracy: list[dict[str, Any]]
     until: StepName
+    levers: tuple[Lever, ...]
 
 
 def _run_summary(session: Session, version: PlanVersion | None) -> dict[str, Any]:
@@ -265,7 +280,7 @@ def _kept_forecast(
 ) -> tuple[pd.DataFrame | None, list[dict[str, Any]]]:
     """The base version's statistical forecast and its accuracy table, when a run made it for this load and config."""
     made = _run_summary(session, version).get("forecast", {})
-    if version is None or made.get("load_id") != load_id or made.get("config_hash") != config.content_hash():
+    if version is None or made.get("load_id") != load_id or made.get("config_hash") != config.forecast_hash():
         return None, []
     return statistical_cells(plans.verified_measures(session, version)), list(made.get("accuracy", []))
 
@@ -286,12 +301,44 @@ def _read_inputs(workspace: Workspace, request: PlanRequest) -> _Inputs:
             query = select(PlanOverride).where(PlanOverride.plan_version_id == base.id).order_by(PlanOverride.id)
             rows = list(session.scalars(query))
         kept, accuracy = _kept_forecast(session, base, load_id, config)
-        until = request.until
-        if until is None:
-            depth = _run_summary(session, base).get("until") if request.in_place else None
-            until = StepName(depth) if depth else StepName.KPI
+        made = _run_summary(session, base) if request.in_place else {}
+        until = request.until or (StepName(made["until"]) if made.get("until") else StepName.KPI)
+        levers = request.levers if request.levers is not None else parse_levers(made.get("levers"))
         data = repositories.read_dataset(session, load_id)
-    return _Inputs(cycle.id, load_id, data, config, rows, kept, accuracy, until)
+    return _Inputs(cycle.id, load_id, data, config, rows, kept, accuracy, until, levers)
+
+
+def apply_levers(result: CycleResult, levers: tuple[Lever, ...]) -> CycleResult:
+    """The consensus result with a scenario's levers applied in order (`opensop.scenarios`): its demand, data,
+    configuration and investments are what the supply, finance and KPI steps then plan from."""
+    if not levers:
+        return result
+    prepared = Scenario("levers", levers).prepare(result.data, result.supply_demand(), result.config)
+    return replace(
+        result,
+        data=prepared.data,
+        config=prepared.config,
+        scenario_demand=prepared.demand,
+        investments=prepared.investments,
+    )
+
+
+def _compute(inputs: _Inputs, report: Progress) -> tuple[CycleResult, pd.DataFrame, list[dict[str, Any]]]:
+    """The pipeline's steps on a read snapshot: the plan result, its measures and the forecast accuracy table."""
+    steps = _pipeline_progress(report)
+    start = CycleResult(inputs.data, inputs.config, overrides_frame(inputs.overrides))
+    if inputs.kept is not None:
+        result = replace(start, forecast=restore_forecast(inputs.kept))
+        result = run_steps(result, after=StepName.RECONCILE, until=StepName.CONSENSUS, progress=steps)
+        accuracy = inputs.accuracy
+    else:
+        result = run_steps(start, until=StepName.CONSENSUS, progress=steps)
+        accuracy = accuracy_table(result.require_forecast().selection)
+    result = apply_levers(result, inputs.levers)
+    if inputs.until is not StepName.CONSENSUS:
+        result = run_steps(result, after=StepName.CONSENSUS, until=inputs.until, progress=steps)
+    _check_solved(result)
+    return result, plan_measures(result), accuracy
 
 
 def accuracy_table(selection: pd.DataFrame) -> list[dict[str, Any]]:
@@ -378,6 +425,7 @@ def _supply_summary(result: CycleResult) -> dict[str, Any]:
         "shortfall_count": len(supply.shortfalls),
         "shortfalls": _records(worst),
         "safety_stock": {str(item): _number(value) for item, value in safety.items()},
+        "health": _records(health_check(supply, result.data, demand=result.supply_demand())),
     }
 
 
@@ -388,6 +436,17 @@ class PlanOutcome:
 
     summary: dict[str, Any]
     result: CycleResult
+
+
+def plan_in_memory(
+    workspace: Workspace, *, actor: Principal, request: PlanRequest, progress: Progress | None = None
+) -> CycleResult:
+    """The plan `request` describes, computed exactly as `plan_and_store` would, and not stored: the reference a
+    comparison measures stored scenario versions against (the working draft re-planned as it is)."""
+    require(actor.role, Action.VIEW)
+    inputs = _read_inputs(workspace, request)
+    result, _, _ = _compute(inputs, progress or (lambda _fraction, _message: None))
+    return result
 
 
 def run_plan(
@@ -415,20 +474,7 @@ def plan_and_store(
     report = progress or (lambda _fraction, _message: None)
     inputs = _read_inputs(workspace, request)
     report(0.05, f"load {inputs.load_id} read, {len(inputs.overrides)} override(s)")
-    steps = _pipeline_progress(report)
-    start = CycleResult(inputs.data, inputs.config, overrides_frame(inputs.overrides))
-    if inputs.kept is not None:
-        result = replace(start, forecast=restore_forecast(inputs.kept))
-        result = run_steps(result, after=StepName.RECONCILE, until=StepName.CONSENSUS, progress=steps)
-        accuracy = inputs.accuracy
-    else:
-        result = run_steps(start, until=StepName.CONSENSUS, progress=steps)
-        accuracy = accuracy_table(result.require_forecast().selection)
-    result = request.levers.apply(result)
-    if inputs.until is not StepName.CONSENSUS:
-        result = run_steps(result, after=StepName.CONSENSUS, until=inputs.until, progress=steps)
-    _check_solved(result)
-    measures = plan_measures(result)
+    result, measures, accuracy = _compute(inputs, report)
     report(0.95, f"writing {len(measures)} plan rows")
     if request.in_place and request.base_version_id is not None:
         version = plans.replace_measures(
@@ -451,14 +497,16 @@ def plan_and_store(
             load_id=inputs.load_id,
             run_id=run_id,
             reason=request.reason or f"plan run ({request.scenario})",
+            parent_id=request.base_version_id,
+            overrides=inputs.overrides,
         )
     summary: dict[str, Any] = {
         "plan_version_id": version.id,
         "rows": version.row_count,
         "until": inputs.until.value,
-        "levers": request.levers.to_dict(),
+        "levers": levers_json(inputs.levers),
         "forecast_reused": inputs.kept is not None,
-        "forecast": {"load_id": inputs.load_id, "config_hash": inputs.config.content_hash(), "accuracy": accuracy},
+        "forecast": {"load_id": inputs.load_id, "config_hash": inputs.config.forecast_hash(), "accuracy": accuracy},
         "overrides": override_marks(inputs.overrides),
     }
     if result.supply is not None:
@@ -467,6 +515,81 @@ def plan_and_store(
         summary["kpis"] = {str(k): _number(v) for k, v in zip(result.kpis["kpi"], result.kpis["value"], strict=True)}
     report(1.0, f"plan version {version.id} written")
     return PlanOutcome(summary, result)
+
+
+@dataclass(frozen=True)
+class RerunCheck:
+    """A version re-planned from what it stores (load, configuration, overrides, levers), compared to its content.
+
+    `differences`: measure, stored, recomputed, largest_gap — one row per measure whose rows differ (empty when
+    the hashes agree), so a planner sees where a plan could not be reproduced."""
+
+    version_id: int
+    stored_hash: str
+    recomputed_hash: str
+    rows: int
+    recomputed_rows: int
+    differences: pd.DataFrame
+
+    @property
+    def reproduced(self) -> bool:
+        return self.stored_hash == self.recomputed_hash
+
+
+def _rerun_inputs(workspace: Workspace, version_id: int) -> tuple[PlanVersion, _Inputs]:
+    with transaction(workspace.sessions) as session:
+        version = session.get(PlanVersion, version_id)
+        if version is None:
+            raise NotFoundError(f"plan version {version_id} does not exist")
+        made = _run_summary(session, version)
+        if not made or version.load_id is None:
+            raise InvalidRequest(
+                f"plan version {version_id} was not computed by a plan run (its content was uploaded or written "
+                "through the API), so there is nothing to re-run",
+                hint="re-run a version planned by `opensop plan`, the worker or the web",
+            )
+        config = plans.parse_config(version.config) or PlanningConfig()
+        query = select(PlanOverride).where(PlanOverride.plan_version_id == version.id).order_by(PlanOverride.id)
+        rows = list(session.scalars(query))
+        data = repositories.read_dataset(session, version.load_id)
+        until = StepName(made["until"]) if made.get("until") else StepName.KPI
+        levers = parse_levers(made.get("levers"))
+        return version, _Inputs(version.cycle_id, version.load_id, data, config, rows, None, [], until, levers)
+
+
+def rerun(workspace: Workspace, *, actor: Principal, version_id: int, progress: Progress | None = None) -> RerunCheck:
+    """Re-plan a version from its stored dataset load, configuration, overrides and levers — the forecast made
+    again, not reused — and compare the content hash: the proof that a plan follows from what it records."""
+    require(actor.role, Action.VIEW)
+    version, inputs = _rerun_inputs(workspace, version_id)
+    _, measures, _ = _compute(inputs, progress or (lambda _fraction, _message: None))
+    recomputed = conform_measures(measures, scenario=version.scenario)
+    with transaction(workspace.sessions) as session:
+        stored = plans.verified_measures(session, version)
+    return RerunCheck(
+        version_id=version.id,
+        stored_hash=version.content_hash,
+        recomputed_hash=measure_hash(recomputed),
+        rows=len(stored),
+        recomputed_rows=len(recomputed),
+        differences=measure_differences(stored, recomputed),
+    )
+
+
+def measure_differences(stored: pd.DataFrame, recomputed: pd.DataFrame) -> pd.DataFrame:
+    """Per measure whose rows differ: the totals on each side and the largest gap on one row."""
+    keys = [column for column in DIMENSIONS if column != "scenario"]
+    both = stored.drop(columns="scenario").merge(
+        recomputed.drop(columns="scenario"), on=keys, how="outer", suffixes=("_stored", "_recomputed")
+    )
+    both[keys] = both[keys].astype(object)
+    gap = (both["value_stored"].fillna(0.0) - both["value_recomputed"].fillna(0.0)).abs()
+    missing = both["value_stored"].isna() | both["value_recomputed"].isna()
+    differ = both.assign(gap=gap)[(gap > 0) | missing]
+    table = differ.groupby("measure", as_index=False).agg(
+        stored=("value_stored", "sum"), recomputed=("value_recomputed", "sum"), largest_gap=("gap", "max")
+    )
+    return table.sort_values("largest_gap", ascending=False).reset_index(drop=True)
 
 
 def version_summary(workspace: Workspace, *, actor: Principal, version: PlanVersion) -> dict[str, Any]:
