@@ -126,9 +126,10 @@ def test_an_oversized_file_is_refused_before_it_is_read(limited: Workspace) -> N
 @pytest.mark.parametrize(
     ("path", "body"),
     [
-        ("/scenarios", '{"name": "nan", "levers": {"demand_pct": NaN}}'),
-        ("/scenarios", '{"name": "inf", "levers": {"demand_pct": Infinity}}'),
-        ("/scenarios", '{"name": "big", "levers": {"demand_pct": 1e400}}'),
+        ("/scenarios", '{"name": "nan", "levers": [{"kind": "demand_change", "pct": NaN}]}'),
+        ("/scenarios", '{"name": "inf", "levers": [{"kind": "demand_change", "pct": Infinity}]}'),
+        ("/scenarios", '{"name": "big", "levers": [{"kind": "demand_change", "pct": 1e400}]}'),
+        ("/scenarios", '{"name": "cfg", "config_overrides": {"horizon_months": NaN}}'),
         ("/runs", '{"step": "forecast", "params": {"horizon": -Infinity}}'),
     ],
 )
@@ -144,7 +145,7 @@ def test_free_json_and_texts_are_bounded(limited: Workspace) -> None:
     """Before: one 50 MB lever was stored and made a 70 MB page for everyone."""
     with TestClient(create_app(limited.settings, workspace=limited)) as client:
         admin = login_all(client)[Role.ADMIN]
-        huge = {"name": "huge", "levers": {"note": "x" * (100 * 1024)}}
+        huge = {"name": "huge", "levers": [{"kind": "demand_change", "pct": 5, "note": "x" * (100 * 1024)}]}
         answer = client.post("/scenarios", headers=admin, json=huge)
         assert answer.status_code == 422, answer.text
         assert "64 KB" in answer.text
