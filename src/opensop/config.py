@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal, TypeAlias
 
 
 class Objective(StrEnum):
@@ -45,6 +45,12 @@ class ForecastEngine(StrEnum):
 
     LOCAL = "local"
     DASK = "dask"
+
+
+MAX_WORKERS = 2
+AUTO: Final = "auto"
+Workers: TypeAlias = int | Literal["auto"]
+"""Processes solving scenarios at once: a number up to MAX_WORKERS, or AUTO (parallel only when it repays)."""
 
 
 @dataclass(frozen=True)

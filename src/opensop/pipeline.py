@@ -11,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from opensop.config import PlanningConfig
-from opensop.demand import ConsensusDemand, DemandForecast, apply_overrides, forecast_demand
-from opensop.demand.forecast import lifecycle_zeros
-from opensop.demand.standalone import forecast_frame
-from opensop.finance import FinancialPlan, project
-from opensop.kpi import KpiInputs, compute
-from opensop.reconcile import ReconciledForecast, reconcile
-from opensop.schema import PlanningData
-from opensop.supply import SupplyPlan
-from opensop.supply import plan as plan_supply
+
+if TYPE_CHECKING:
+    from opensop.demand import ConsensusDemand, DemandForecast
+    from opensop.finance import FinancialPlan
+    from opensop.reconcile import ReconciledForecast
+    from opensop.schema import PlanningData
+    from opensop.supply import SupplyPlan
+
+# Each step imports its engine when it runs: the step names and results are cheap to import (the CLI reads them
+# to build its options), the engines (statsforecast, hierarchicalforecast, HiGHS, scipy) are not.
 
 Progress = Callable[[str, int, int], None]
 """progress(step name, done, total): drives the CLI's bars and the worker's run record."""
@@ -97,6 +99,8 @@ class CycleResult:
 
 
 def _forecast(result: CycleResult, progress: Progress) -> CycleResult:
+    from opensop.demand import forecast_demand
+
     forecast = forecast_demand(
         result.data, result.config, progress=lambda done, total: progress(StepName.FORECAST, done, total)
     )
@@ -118,6 +122,8 @@ def aggregate_forecasts(forecast: DemandForecast, hierarchy: pd.DataFrame, confi
     Each node forecasts the sum of its items' cleansed baseline history with the same automatic selection,
     then gets back its items' event uplifts, so that it is comparable with the item forecasts it is blended with.
     """
+    from opensop.demand.standalone import forecast_frame
+
     history = forecast.history.merge(hierarchy, on="item_id", how="left").assign(total="total")
     items = forecast.forecast.merge(hierarchy, on="item_id", how="left").assign(total="total")
     periods = pd.DatetimeIndex(sorted(items["period"].unique()))
@@ -153,6 +159,9 @@ def aggregate_forecasts(forecast: DemandForecast, hierarchy: pd.DataFrame, confi
 
 
 def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
+    from opensop.demand.forecast import lifecycle_zeros
+    from opensop.reconcile import reconcile
+
     forecast = result.require_forecast()
     hierarchy = result.data.item_hierarchy()
     base = aggregate_forecasts(forecast, hierarchy, result.config)
@@ -163,16 +172,22 @@ def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
 
 
 def _consensus(result: CycleResult, _progress: Progress) -> CycleResult:
+    from opensop.demand import apply_overrides
+
     coherent = result.reconciled.items if result.reconciled is not None else result.require_forecast().forecast
     consensus = apply_overrides(coherent, result.overrides, result.data.item_hierarchy())
     return replace(result, consensus=consensus)
 
 
 def _supply(result: CycleResult, _progress: Progress) -> CycleResult:
+    from opensop.supply import plan as plan_supply
+
     return replace(result, supply=plan_supply(result.data, result.supply_demand(), result.config))
 
 
 def _finance(result: CycleResult, _progress: Progress) -> CycleResult:
+    from opensop.finance import FinancialPlan, project
+
     plan = result.require_supply()
     if not plan.solve.is_ok:
         return replace(result, finance=FinancialPlan.empty())
@@ -180,6 +195,8 @@ def _finance(result: CycleResult, _progress: Progress) -> CycleResult:
 
 
 def _kpi(result: CycleResult, _progress: Progress) -> CycleResult:
+    from opensop.kpi import KpiInputs, compute
+
     plan = result.require_supply()
     if result.finance is None or not plan.solve.is_ok:
         return result
@@ -250,5 +267,7 @@ def restore_forecast(cells: pd.DataFrame) -> DemandForecast:
     cleansed history are not needed after reconciliation and stay empty. Resume with
     `run_steps(CycleResult(..., forecast=restore_forecast(cells)), after=StepName.RECONCILE)`.
     """
+    from opensop.demand import DemandForecast
+
     empty = pd.DataFrame()
     return DemandForecast(forecast=cells, selection=empty, history=empty, warnings=empty)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,19 +13,14 @@ from opensop.cli import user_commands
 from opensop.cli.console import console, print_counts, print_quality_summary
 from opensop.cli.progress import counted, stages
 from opensop.cli.state import STATE
-from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_supply_summary
 from opensop.config import PlanningConfig, PlanningLevel
 from opensop.cycle.steps import StepName as CycleStep
-from opensop.demand.standalone import forecast_file
-from opensop.demo import generate_demo
 from opensop.errors import SourceError
-from opensop.ingest import write_csv_folder
 from opensop.pipeline import StepName
-from opensop.schema.frames import PlanningData
-from opensop.services import cycles, imports, plan_runs
-from opensop.services.auth import Principal
-from opensop.services.demo_users import ensure_demo_users
-from opensop.services.workspace import Workspace, init_workspace, open_workspace
+
+if TYPE_CHECKING:
+    from opensop.services import plan_runs
+    from opensop.services.workspace import Workspace
 
 
 def demo(
@@ -35,6 +30,13 @@ def demo(
 ) -> None:
     """Build the demo workspace (generate the demo company, import it, report its quality), open its cycle and
     store the working draft plan, so the web app opens on a plan."""
+    from opensop.demo import generate_demo
+    from opensop.ingest import write_csv_folder
+    from opensop.schema.frames import PlanningData
+    from opensop.services import imports
+    from opensop.services.demo_users import ensure_demo_users
+    from opensop.services.workspace import init_workspace
+
     settings = STATE.settings
     if fresh and not settings.database_url and settings.workspace.exists():
         shutil.rmtree(settings.workspace)
@@ -72,6 +74,10 @@ def store_plan(
 ) -> plan_runs.PlanOutcome:
     """The job on the open cycle (opened for the latest actuals if none is), stored as a draft version through the
     plan service the worker runs; prints what it planned and where it is stored."""
+    from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_supply_summary
+    from opensop.services import cycles, plan_runs
+    from opensop.services.auth import Principal
+
     actor = Principal.system(STATE.actor)
     view, opened = cycles.working_cycle(workspace, actor=actor, config=config)
     cycle = view.cycle
@@ -110,6 +116,8 @@ def forecast(
     jobs: Annotated[int, typer.Option(help="Processes for the automatic models (-1: all cores).")] = -1,
 ) -> None:
     """Forecast any tidy file with OpenSOP's automatic model selection (no workspace needed)."""
+    from opensop.demand.standalone import forecast_file
+
     try:
         interval_levels = tuple(int(level) for level in levels.split(",") if level.strip())
     except ValueError as error:
@@ -153,6 +161,8 @@ def plan(
         frozen_months=frozen_months,
         supply=replace(DEFAULTS.supply, planning_level=level),
     )
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         store_plan(workspace, label="opensop plan", until=until, config=config)

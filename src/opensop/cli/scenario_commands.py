@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,16 +12,18 @@ from rich.table import Table
 from opensop.cli.console import console
 from opensop.cli.progress import stages
 from opensop.cli.state import STATE
+from opensop.config import AUTO, MAX_WORKERS, Workers
 from opensop.errors import SourceError
-from opensop.scenarios import AUTO, MAX_WORKERS, Scenario, Workers, seed_scenarios, to_csv, to_excel
-from opensop.services import scenario_runs
-from opensop.services.auth import Principal
-from opensop.services.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from opensop.services.auth import Principal
 
 scenario = typer.Typer(help="Pre-S&OP scenarios: create, list, run and compare.", no_args_is_help=True)
 
 
 def _actor() -> Principal:
+    from opensop.services.auth import Principal
+
     return Principal.system(STATE.actor)
 
 
@@ -39,6 +41,10 @@ def create(
     file: Annotated[Path, typer.Argument(help="Scenario JSON: name, description, levers, config_overrides.")],
 ) -> None:
     """Store a scenario defined in a JSON file."""
+    from opensop.scenarios import Scenario
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     try:
         definition = Scenario.from_dict(json.loads(file.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as error:
@@ -54,6 +60,10 @@ def create(
 @scenario.command("seed")
 def seed() -> None:
     """Store the demo company's four scenarios (export +20 %, line down, margin target, supplier lost)."""
+    from opensop.scenarios import seed_scenarios
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         for definition in seed_scenarios():
@@ -66,6 +76,9 @@ def seed() -> None:
 @scenario.command("list")
 def list_() -> None:
     """The stored scenarios and their levers."""
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         stored = scenario_runs.stored_scenarios(workspace, actor=_actor())
@@ -92,6 +105,10 @@ def compare(
     ] = AUTO,
 ) -> None:
     """Run the base and the scenarios on the latest data and compare KPIs, money and what breaks."""
+    from opensop.scenarios import to_csv, to_excel
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     processes = _workers(workers)
     workspace = open_workspace(STATE.settings)
     try:

@@ -9,23 +9,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.table import Table
 
 from opensop.cli.console import console
 from opensop.cli.state import STATE
 from opensop.cycle.permissions import Role
-from opensop.services import auth
-from opensop.services.auth import Principal
-from opensop.services.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from opensop.services.auth import Principal
 
 users = typer.Typer(help="Users and their roles (the API's accounts).", no_args_is_help=True)
 
 
 def _admin() -> Principal:
+    from opensop.services.auth import Principal
+
     return Principal.system(STATE.actor)
 
 
@@ -40,6 +41,9 @@ def add(
     ] = "",
 ) -> None:
     """Create a user with a password (at least 8 characters)."""
+    from opensop.services import auth
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         user = auth.add_user(
@@ -57,6 +61,9 @@ def role(
     reason: Annotated[str, typer.Option(help="Why (kept in the audit).")] = "",
 ) -> None:
     """Change a user's role."""
+    from opensop.services import auth
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         user = auth.update_user(workspace, actor=_admin(), username=username, role=new_role, reason=reason)
@@ -68,6 +75,9 @@ def role(
 @users.command("list")
 def list_() -> None:
     """List users, their roles and whether they are active."""
+    from opensop.services import auth
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         rows = auth.list_users(workspace, actor=_admin())
@@ -85,6 +95,10 @@ def serve(
     worker: Annotated[bool, typer.Option(help="Also start a worker process for runs.")] = True,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs) and, by default, one worker process for long runs."""
+    import uvicorn
+
+    from opensop.services.workspace import open_workspace
+
     settings = STATE.settings
     open_workspace(settings).dispose()
     environment = {**os.environ, "OPENSOP_WORKSPACE": str(settings.workspace)}

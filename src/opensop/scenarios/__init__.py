@@ -6,6 +6,7 @@ compare(results, base=...) -> Comparison;  gap_analysis(data, demand, result) ->
 to_csv(report, directory), to_excel(report, path);  seed_scenarios() -> the demo's four scenarios
 """
 
+from opensop.config import AUTO, MAX_WORKERS, Workers
 from opensop.scenarios.compare import GOODWILL_RATE, Comparison, compare
 from opensop.scenarios.export import to_csv, to_excel
 from opensop.scenarios.gaps import GapAnalysis, gap_analysis
@@ -28,17 +29,7 @@ from opensop.scenarios.levers import (
     SupplierLoss,
     lever_from_dict,
 )
-from opensop.scenarios.run import (
-    AUTO,
-    MAX_WORKERS,
-    ScenarioResult,
-    Workers,
-    choose_workers,
-    run,
-    run_many,
-    stack,
-    usable_cores,
-)
+from opensop.scenarios.run import ScenarioResult, choose_workers, run, run_many, stack, usable_cores
 from opensop.scenarios.scenario import Scenario
 from opensop.scenarios.seeds import BASE, seed_scenarios
 
