@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from opensop.config import Objective, PlanningConfig
-from opensop.errors import OpenSOPError
+from opensop.errors import InvalidRequest
 from opensop.schema import DICTIONARY, PlanningData, conform
 from opensop.supply.coefficients import DEFAULT_POLICY, component_prices, prices
 
@@ -133,10 +133,10 @@ class LaunchProduct(Lever):
         data = inputs.data
         items = data.items.astype({"item_id": str})
         if self.item_id in set(items["item_id"]):
-            raise OpenSOPError(f"cannot launch {self.item_id}: the item already exists")
+            raise InvalidRequest(f"cannot launch {self.item_id}: the item already exists")
         like = items[items["item_id"] == self.like_item_id]
         if like.empty:
-            raise OpenSOPError(f"cannot launch {self.item_id}: like item {self.like_item_id} does not exist")
+            raise InvalidRequest(f"cannot launch {self.item_id}: like item {self.like_item_id} does not exist")
         new = like.assign(
             item_id=self.item_id,
             description=self.description or f"{like['description'].iloc[0]} (new)",
@@ -176,7 +176,7 @@ class EndOfLife(Lever):
         items = inputs.data.items.copy()
         mine = items["item_id"].astype(str) == self.item_id
         if not mine.any():
-            raise OpenSOPError(f"cannot end {self.item_id}: the item does not exist")
+            raise InvalidRequest(f"cannot end {self.item_id}: the item does not exist")
         items.loc[mine, "lifecycle"] = "phase_out"
         items.loc[mine, "end_period"] = month(self.end_period)
         demand = inputs.demand.copy()
@@ -191,7 +191,7 @@ def _current_capacity(data: PlanningData, resource_id: str, periods: pd.Datetime
     """period, regular, overtime of the resource: calendar rows where given, else the resource's standard."""
     resources = data.resources.astype({"resource_id": str}).set_index("resource_id")
     if resource_id not in resources.index:
-        raise OpenSOPError(f"resource {resource_id} does not exist")
+        raise InvalidRequest(f"resource {resource_id} does not exist")
     standard = resources.loc[resource_id]
     calendar = data.resource_calendar[data.resource_calendar["resource_id"].astype(str) == resource_id]
     out = pd.DataFrame({"period": periods}).merge(calendar[["period", "regular", "overtime"]], on="period", how="left")
@@ -306,7 +306,7 @@ class SupplierLoss(Lever):
         suppliers = inputs.data.suppliers
         lost = (suppliers["supplier_id"].astype(str) == self.supplier_id) & _in(suppliers["part_id"], self.part_ids)
         if not lost.any():
-            raise OpenSOPError(f"supplier {self.supplier_id} supplies none of the parts named")
+            raise InvalidRequest(f"supplier {self.supplier_id} supplies none of the parts named")
         return replace(inputs, data=_table(inputs.data, "suppliers", suppliers[~lost]))
 
 
@@ -367,7 +367,7 @@ class CostChange(Lever):
             changed = _table(data, "suppliers", suppliers)
             return replace(inputs, data=_restandardise(changed, data))
         if self.target not in ("material", "conversion"):
-            raise OpenSOPError(f"unknown cost target {self.target!r}", hint="material, conversion or purchases")
+            raise InvalidRequest(f"unknown cost target {self.target!r}", hint="material, conversion or purchases")
         items = data.items.copy()
         scope = _in(items["family_id"], self.family_ids) & _in(items["item_id"], self.item_ids)
         chosen = set(items.loc[scope, "item_id"].astype(str))
@@ -465,7 +465,7 @@ class DemandRisk(Lever):
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
         if self.column not in inputs.demand.columns:
-            raise OpenSOPError(
+            raise InvalidRequest(
                 f"the demand has no {self.column} column",
                 hint="give the forecast frame with its intervals (lo_80, hi_80, lo_95, hi_95)",
             )
@@ -498,12 +498,12 @@ def lever_from_dict(raw: dict[str, Any]) -> Lever:
     body = dict(raw)
     kind = body.pop("kind", None)
     if kind not in LEVERS:
-        raise OpenSOPError(f"unknown lever kind {kind!r}", hint=f"one of {sorted(LEVERS)}")
+        raise InvalidRequest(f"unknown lever kind {kind!r}", hint=f"one of {sorted(LEVERS)}")
     cls = LEVERS[kind]
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     unknown = set(body) - names
     if unknown:
-        raise OpenSOPError(f"unknown setting(s) {sorted(unknown)} for lever {kind}")
+        raise InvalidRequest(f"unknown setting(s) {sorted(unknown)} for lever {kind}")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in body.items()}
     lever: Lever = cls(**values)
     return lever

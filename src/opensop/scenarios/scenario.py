@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from opensop.config import PlanningConfig
-from opensop.errors import OpenSOPError
+from opensop.errors import InvalidRequest
 from opensop.scenarios.levers import Lever, ScenarioInputs, lever_from_dict, no_investments
 from opensop.schema import PlanningData
 
@@ -41,7 +41,7 @@ class Scenario:
     def from_dict(cls, raw: dict[str, Any]) -> Scenario:
         unknown = set(raw) - {"name", "description", "base", "levers", "config_overrides"}
         if unknown:
-            raise OpenSOPError(f"unknown scenario setting(s) {sorted(unknown)}")
+            raise InvalidRequest(f"unknown scenario setting(s) {sorted(unknown)}")
         overrides = raw.get("config_overrides", {})
         return cls(
             name=str(raw["name"]),
@@ -71,10 +71,10 @@ class Scenario:
             *path, last = key.split(".")
             for part in path:
                 if not isinstance(node.get(part), dict):
-                    raise OpenSOPError(f"unknown planning setting {key!r} in scenario {self.name!r}")
+                    raise InvalidRequest(f"unknown planning setting {key!r} in scenario {self.name!r}")
                 node = node[part]
             if last not in node:
-                raise OpenSOPError(f"unknown planning setting {key!r} in scenario {self.name!r}")
+                raise InvalidRequest(f"unknown planning setting {key!r} in scenario {self.name!r}")
             node[last] = value
         return PlanningConfig.from_dict(raw)
 

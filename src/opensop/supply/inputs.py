@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from opensop.config import EndInventory, PlanningConfig, PlanningLevel
-from opensop.errors import OpenSOPError
+from opensop.errors import InvalidRequest
 from opensop.schema import PlanningData
 from opensop.supply.allocation import allocate, make_pairs, unallocated
 from opensop.supply.capacity import capacity_table, firm_load
@@ -76,7 +76,7 @@ def horizon(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig) ->
 def check_demand(demand: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in DEMAND_COLUMNS if c not in demand.columns]
     if missing:
-        raise OpenSOPError(
+        raise InvalidRequest(
             f"the demand frame lacks column(s) {', '.join(missing)}",
             hint="give item_id, region_id, period (first of month) and quantity per row",
         )
@@ -84,7 +84,7 @@ def check_demand(demand: pd.DataFrame) -> pd.DataFrame:
     out["quantity"] = pd.to_numeric(out["quantity"], errors="coerce")
     bad = out["quantity"].isna() | (out["quantity"] < 0)
     if bad.any():
-        raise OpenSOPError(
+        raise InvalidRequest(
             f"{int(bad.sum())} demand row(s) have a missing or negative quantity",
             hint=f"first one: {out.loc[bad].iloc[0][list(DEMAND_COLUMNS)].to_dict()}",
         )
