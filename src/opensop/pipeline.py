@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from opensop.config import PlanningConfig
+from opensop.periods import months_between
 
 if TYPE_CHECKING:
     from opensop.demand import ConsensusDemand, DemandForecast
@@ -128,7 +129,7 @@ def aggregate_forecasts(forecast: DemandForecast, hierarchy: pd.DataFrame, confi
     items = forecast.forecast.merge(hierarchy, on="item_id", how="left").assign(total="total")
     periods = pd.DatetimeIndex(sorted(items["period"].unique()))
     last = pd.Timestamp(history["period"].max())
-    steps = (periods[-1].year - last.year) * 12 + periods[-1].month - last.month
+    steps = months_between(last, periods[-1])
     frames: list[pd.DataFrame] = []
     for level, keys in AGGREGATE_LEVELS:
         columns = list(keys) or ["total"]

@@ -1,4 +1,5 @@
-"""`opensop user add/role/list` and `opensop serve` (the REST API, with a worker process for long runs).
+"""`opensop user add/role/list`, `opensop serve` (the REST API, with a worker process for long runs) and
+`opensop worker` (that process).
 
 Whoever runs the CLI on a workspace owns its database, so these commands act as an administrator named after the
 CLI user (`--user` / OPENSOP_USER), recorded in the audit like any other change.
@@ -105,7 +106,9 @@ def serve(
     if settings.database_url:
         environment["OPENSOP_DATABASE_URL"] = settings.database_url
     os.environ.update(environment)
-    process = subprocess.Popen([sys.executable, "-m", "opensop.worker"], env=environment) if worker else None
+    process = None
+    if worker:
+        process = subprocess.Popen([sys.executable, "-m", "opensop.cli.main", "worker"], env=environment)
     try:
         uvicorn.run("opensop.server:create_server_from_environment", factory=True, host=host, port=port)
     finally:
@@ -114,6 +117,18 @@ def serve(
             process.wait(timeout=30)
 
 
+def worker(
+    plugin: Annotated[list[str] | None, typer.Option(help="Module registering extra steps (repeatable).")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Stop when the queue is empty.")] = False,
+    poll: Annotated[float, typer.Option(min=0.01, help="Seconds between polls of an empty queue.")] = 0.5,
+) -> None:
+    """Execute the queued runs (forecasts, plans, scenarios) of the workspace, one at a time, until stopped."""
+    from opensop.worker import serve_queue
+
+    serve_queue(STATE.settings, plugins=plugin or (), once=once, poll_seconds=poll)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(users, name="user")
     app.command()(serve)
+    app.command()(worker)

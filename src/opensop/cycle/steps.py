@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from opensop.cycle.permissions import Role
 from opensop.errors import InvalidRequest, InvalidTransition, NotAuthorized
+from opensop.periods import add_months, first_of_month, months_between
 
 STATISTICAL_MEASURE = "statistical_demand"
 CONSENSUS_MEASURE = "consensus_demand"
@@ -185,19 +186,6 @@ def check_period_against_data(period: date, last_actuals: date | None) -> None:
             f"{months_between(last, period)} month(s) of demand unknown",
             hint=f"open {last:%Y-%m} or {add_months(last, 1):%Y-%m}, or import the later actuals first",
         )
-
-
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(period: date, months: int) -> date:
-    index = period.year * 12 + period.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month
 
 
 def due_date(cycle_period: date, step: StepName) -> date:

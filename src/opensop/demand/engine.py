@@ -42,7 +42,7 @@ from statsforecast.models import Naive
 
 from opensop.config import ForecastConfig, ForecastEngine, SelectionMetric
 from opensop.demand.models import CATALOGUE, CandidateGroup, ModelName, ModelSpec, candidates, default_model
-from opensop.demand.series import WARNING_COLUMNS, warnings_frame
+from opensop.demand.series import WARNING_COLUMNS, naive_scale, warnings_frame
 
 Progress = Callable[[int, int], None]
 KEYS = ["unique_id", "ds"]
@@ -139,14 +139,8 @@ def _run(options: EngineOptions, models: list[ModelSpec], method: str, df: pd.Da
 
 
 def _scale(series: pd.DataFrame, season_length: int) -> pd.Series:
-    """In-sample MAE of the seasonal naive (lag 1 when the series is shorter than two seasons); 1 when zero."""
-    grouped = series.groupby("unique_id", sort=True)["y"]
-    size = grouped.transform("size")
-    lag = np.where(size > season_length, season_length, 1)
-    seasonal = (series["y"] - grouped.shift(season_length)).abs()
-    first = (series["y"] - grouped.shift(1)).abs()
-    error = pd.Series(np.where(lag == season_length, seasonal, first), index=series.index)
-    scale = error.groupby(series["unique_id"]).mean()
+    """The MASE scale of each series for model selection; 1 when it is zero or undefined (any model ranks the same)."""
+    scale = naive_scale(series, season_length)
     return scale.where(scale > 0, 1.0).fillna(1.0)
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from opensop.config import Objective, PlanningConfig
 from opensop.errors import InvalidRequest
+from opensop.periods import month_start
 from opensop.schema import DICTIONARY, PlanningData, conform
 from opensop.supply.coefficients import DEFAULT_POLICY, component_prices, prices
 
@@ -40,10 +41,6 @@ def no_investments() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "period" else object) for c in INVESTMENT_COLUMNS})
 
 
-def month(value: str) -> pd.Timestamp:
-    return pd.Timestamp(value).to_period("M").to_timestamp()
-
-
 def _table(data: PlanningData, name: str, frame: pd.DataFrame) -> PlanningData:
     return replace(data, **{name: conform(DICTIONARY[name], frame)})
 
@@ -60,14 +57,14 @@ def _period_mask(periods: pd.Series, start: str | None, end: str | None) -> pd.S
     when = pd.to_datetime(periods)
     mask = pd.Series(True, index=periods.index)
     if start is not None:
-        mask &= when >= month(start)
+        mask &= when >= month_start(start)
     if end is not None:
-        mask &= when <= month(end)
+        mask &= when <= month_start(end)
     return mask
 
 
 def _horizon_end(inputs: ScenarioInputs) -> pd.Timestamp:
-    return month(str(pd.to_datetime(inputs.demand["period"]).max().date()))
+    return month_start(str(pd.to_datetime(inputs.demand["period"]).max().date()))
 
 
 class Lever:
@@ -141,7 +138,7 @@ class LaunchProduct(Lever):
             item_id=self.item_id,
             description=self.description or f"{like['description'].iloc[0]} (new)",
             lifecycle="new",
-            launch_period=month(self.launch_period),
+            launch_period=month_start(self.launch_period),
             end_period=pd.Series(pd.NaT, index=like.index, dtype="datetime64[ns]"),
             like_item_id=self.like_item_id,
             unit_price=like["unit_price"] * self.price_factor,
@@ -178,10 +175,10 @@ class EndOfLife(Lever):
         if not mine.any():
             raise InvalidRequest(f"cannot end {self.item_id}: the item does not exist")
         items.loc[mine, "lifecycle"] = "phase_out"
-        items.loc[mine, "end_period"] = month(self.end_period)
+        items.loc[mine, "end_period"] = month_start(self.end_period)
         demand = inputs.demand.copy()
         after = (demand["item_id"].astype(str) == self.item_id) & (
-            pd.to_datetime(demand["period"]) > month(self.end_period)
+            pd.to_datetime(demand["period"]) > month_start(self.end_period)
         )
         demand.loc[after, _values(demand)] = 0.0
         return replace(inputs, data=_table(inputs.data, "items", items), demand=demand)
@@ -229,8 +226,8 @@ class CapacityChange(Lever):
     label: str = ""
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
-        end = month(self.period_to) if self.period_to else _horizon_end(inputs)
-        periods = pd.date_range(month(self.period_from), end, freq="MS")
+        end = month_start(self.period_to) if self.period_to else _horizon_end(inputs)
+        periods = pd.date_range(month_start(self.period_from), end, freq="MS")
         months = _current_capacity(inputs.data, self.resource_id, periods)
         months["regular"] *= self.factor
         months["overtime"] *= self.factor if self.overtime_factor is None else self.overtime_factor
@@ -258,7 +255,7 @@ class ResourceOutage(Lever):
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
         n = int(np.ceil(self.weeks / WEEKS_PER_MONTH))
-        periods = pd.date_range(month(self.start_period), periods=n, freq="MS")
+        periods = pd.date_range(month_start(self.start_period), periods=n, freq="MS")
         down = np.clip(self.weeks - np.arange(n) * WEEKS_PER_MONTH, 0.0, WEEKS_PER_MONTH) / WEEKS_PER_MONTH
         months = _current_capacity(inputs.data, self.resource_id, periods)
         months["regular"] *= 1.0 - down
@@ -279,14 +276,14 @@ class CapacityInvestment(Lever):
     label: str = ""
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
-        periods = pd.date_range(month(self.start_period), _horizon_end(inputs), freq="MS")
+        periods = pd.date_range(month_start(self.start_period), _horizon_end(inputs), freq="MS")
         months = _current_capacity(inputs.data, self.resource_id, periods)
         months["regular"] += self.added_capacity
         paid = pd.DataFrame(
             {
                 "label": [self.label or f"investment {self.resource_id}"],
                 "resource_id": [self.resource_id],
-                "period": [month(self.start_period)],
+                "period": [month_start(self.start_period)],
                 "amount": [self.cost],
             }
         )
@@ -413,7 +410,7 @@ class PriceChange(Lever):
             table.loc[rows, "price"] = table.loc[rows, "price"] * factor
             items.loc[scope, "unit_price"] = items.loc[scope, "unit_price"] * factor
             return replace(inputs, data=_table(_table(data, "prices", table), "items", items))
-        start = month(self.period_from) if self.period_from else pd.to_datetime(inputs.demand["period"]).min()
+        start = month_start(self.period_from) if self.period_from else pd.to_datetime(inputs.demand["period"]).min()
         later = rows & (pd.to_datetime(table["period_from"]) > start)
         table.loc[later, "price"] = table.loc[later, "price"] * factor
         lattice = pd.DataFrame({"item_id": chosen}).merge(pd.DataFrame({"region_id": regions}), how="cross")

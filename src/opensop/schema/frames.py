@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from opensop.periods import month_starts
 from opensop.schema.dictionary import DICTIONARY, ColumnType, Table
 
 PANDAS_DTYPES: dict[ColumnType, str] = {
@@ -46,7 +47,7 @@ def conform(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
         if column.dtype in (ColumnType.PERIOD, ColumnType.DATE):
             series = pd.Series(pd.to_datetime(series, errors="coerce"), index=frame.index)
             if column.dtype is ColumnType.PERIOD:
-                series = series.dt.to_period("M").dt.to_timestamp()
+                series = month_starts(series)
             out[column.name] = series.astype("datetime64[ns]")
         elif column.dtype is ColumnType.STRING:
             series = series.astype("string").str.strip()

@@ -24,12 +24,9 @@ from opensop.cycle.steps import (
     CycleFacts,
     Horizon,
     StepName,
-    add_months,
     check_can_close,
     check_period_against_data,
     due_date,
-    first_of_month,
-    months_between,
     roll_horizon,
 )
 from opensop.errors import (
@@ -41,6 +38,7 @@ from opensop.errors import (
     StaleWrite,
     WorkflowError,
 )
+from opensop.periods import add_months, first_of_month, months_between
 from opensop.services.auth import Principal
 from opensop.services.workspace import Workspace
 from opensop.store import plan_rows, repositories

@@ -34,8 +34,8 @@ from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
 from opensop.cycle.plan_measures import plan_measures, statistical_cells
 from opensop.cycle.status import CycleStatus, PlanStatus
-from opensop.cycle.steps import months_between
 from opensop.errors import InfeasiblePlanError, InvalidRequest, InvalidTransition, NotFoundError, SolverError
+from opensop.periods import months_between
 from opensop.pipeline import OVERRIDE_COLUMNS, STEPS, CycleResult, StepName, restore_forecast, run_steps
 from opensop.schema.frames import PlanningData
 from opensop.services import plans

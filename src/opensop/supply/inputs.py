@@ -23,6 +23,7 @@ import pandas as pd
 
 from opensop.config import EndInventory, PlanningConfig, PlanningLevel
 from opensop.errors import InvalidRequest
+from opensop.periods import month_start, month_starts
 from opensop.schema import PlanningData
 from opensop.supply.allocation import allocate, make_pairs, unallocated
 from opensop.supply.capacity import capacity_table, firm_load
@@ -70,7 +71,7 @@ def horizon(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig) ->
         start = data.last_history_period + pd.offsets.MonthBegin(1)
     else:
         start = pd.Timestamp(demand["period"].min())
-    return pd.date_range(start.to_period("M").to_timestamp(), periods=config.horizon_months, freq="MS")
+    return pd.date_range(month_start(start), periods=config.horizon_months, freq="MS")
 
 
 def check_demand(demand: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +89,7 @@ def check_demand(demand: pd.DataFrame) -> pd.DataFrame:
             f"{int(bad.sum())} demand row(s) have a missing or negative quantity",
             hint=f"first one: {out.loc[bad].iloc[0][list(DEMAND_COLUMNS)].to_dict()}",
         )
-    out["period"] = pd.to_datetime(out["period"]).dt.to_period("M").dt.to_timestamp()
+    out["period"] = month_starts(out["period"])
     return out.astype({"item_id": str, "region_id": str})
 
 

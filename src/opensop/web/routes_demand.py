@@ -21,6 +21,7 @@ from opensop.cycle.permissions import Role
 from opensop.cycle.status import OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import InvalidRequest, OpenSOPError, StaleWrite
+from opensop.periods import month_starts
 from opensop.pipeline import StepName
 from opensop.reports.excel import CellChange, Grid, grid_workbook, read_grid_upload
 from opensop.services import overrides, plan_runs, runs
@@ -82,7 +83,7 @@ def _chart(work: Working, scope: Scope, t: Any) -> Any:
         return frame
 
     sales = work.data.sales_history
-    months = pd.to_datetime(sales["period"]).dt.to_period("M").dt.to_timestamp()
+    months = month_starts(sales["period"])
     history = pick(sales.assign(period=months)).groupby("period")["quantity"].sum().reset_index()
     chosen = pick(cells.drop(columns=["family_id", "category_id"]))
     stat = chosen.groupby("period", as_index=False)[["statistical", "lo_95", "hi_95"]].sum()
