@@ -28,11 +28,11 @@ if TYPE_CHECKING:
 # Each step imports its engine when it runs: the step names and results are cheap to import (the CLI reads them
 # to build its options), the engines (statsforecast, hierarchicalforecast, HiGHS, scipy) are not.
 
-Progress = Callable[[str, int, int], None]
+PipelineProgress = Callable[[str, int, int], None]
 """progress(step name, done, total): drives the CLI's bars and the worker's run record."""
 
 
-class StepName(StrEnum):
+class PipelineStep(StrEnum):
     FORECAST = "forecast"
     RECONCILE = "reconcile"
     CONSENSUS = "consensus"
@@ -99,11 +99,11 @@ class CycleResult:
         return demand.rename(columns={"consensus": "quantity"}).drop(columns="statistical")
 
 
-def _forecast(result: CycleResult, progress: Progress) -> CycleResult:
+def _forecast(result: CycleResult, progress: PipelineProgress) -> CycleResult:
     from opensop.demand import forecast_demand
 
     forecast = forecast_demand(
-        result.data, result.config, progress=lambda done, total: progress(StepName.FORECAST, done, total)
+        result.data, result.config, progress=lambda done, total: progress(PipelineStep.FORECAST, done, total)
     )
     return replace(result, forecast=forecast)
 
@@ -159,7 +159,7 @@ def aggregate_forecasts(forecast: DemandForecast, hierarchy: pd.DataFrame, confi
     return pd.concat(out, ignore_index=True)
 
 
-def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
+def _reconcile(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
     from opensop.demand.forecast import lifecycle_zeros
     from opensop.reconcile import reconcile
 
@@ -172,7 +172,7 @@ def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
     return replace(result, reconciled=reconciled)
 
 
-def _consensus(result: CycleResult, _progress: Progress) -> CycleResult:
+def _consensus(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
     from opensop.demand import apply_overrides
 
     coherent = result.reconciled.items if result.reconciled is not None else result.require_forecast().forecast
@@ -180,13 +180,13 @@ def _consensus(result: CycleResult, _progress: Progress) -> CycleResult:
     return replace(result, consensus=consensus)
 
 
-def _supply(result: CycleResult, _progress: Progress) -> CycleResult:
+def _supply(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
     from opensop.supply import plan as plan_supply
 
     return replace(result, supply=plan_supply(result.data, result.supply_demand(), result.config))
 
 
-def _finance(result: CycleResult, _progress: Progress) -> CycleResult:
+def _finance(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
     from opensop.finance import FinancialPlan, project
 
     plan = result.require_supply()
@@ -195,7 +195,7 @@ def _finance(result: CycleResult, _progress: Progress) -> CycleResult:
     return replace(result, finance=project(result.data, result.supply_demand(), plan, result.config))
 
 
-def _kpi(result: CycleResult, _progress: Progress) -> CycleResult:
+def _kpi(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
     from opensop.kpi import KpiInputs, compute
 
     plan = result.require_supply()
@@ -206,27 +206,27 @@ def _kpi(result: CycleResult, _progress: Progress) -> CycleResult:
 
 @dataclass(frozen=True)
 class Step:
-    name: StepName
+    name: PipelineStep
     title: str
-    run: Callable[[CycleResult, Progress], CycleResult]
+    run: Callable[[CycleResult, PipelineProgress], CycleResult]
 
 
-STEPS: tuple[Step, ...] = (
-    Step(StepName.FORECAST, "Statistical forecast", _forecast),
-    Step(StepName.RECONCILE, "Hierarchy reconciliation", _reconcile),
-    Step(StepName.CONSENSUS, "Consensus demand", _consensus),
-    Step(StepName.SUPPLY, "Constrained supply plan", _supply),
-    Step(StepName.FINANCE, "Financial projection", _finance),
-    Step(StepName.KPI, "Key performance indicators", _kpi),
+PIPELINE_STEPS: tuple[Step, ...] = (
+    Step(PipelineStep.FORECAST, "Statistical forecast", _forecast),
+    Step(PipelineStep.RECONCILE, "Hierarchy reconciliation", _reconcile),
+    Step(PipelineStep.CONSENSUS, "Consensus demand", _consensus),
+    Step(PipelineStep.SUPPLY, "Constrained supply plan", _supply),
+    Step(PipelineStep.FINANCE, "Financial projection", _finance),
+    Step(PipelineStep.KPI, "Key performance indicators", _kpi),
 )
 
 
 def run_steps(
     result: CycleResult,
     *,
-    after: StepName | None = None,
-    until: StepName = StepName.KPI,
-    progress: Progress | None = None,
+    after: PipelineStep | None = None,
+    until: PipelineStep = PipelineStep.KPI,
+    progress: PipelineProgress | None = None,
 ) -> CycleResult:
     """Run the steps that follow `after` (all of them when None) up to and including `until`.
 
@@ -234,11 +234,11 @@ def run_steps(
     start from a stored statistical forecast (`restore_forecast`) instead of forecasting again.
     """
     report = progress or (lambda _step, _done, _total: None)
-    names = [step.name for step in STEPS]
+    names = [step.name for step in PIPELINE_STEPS]
     first = 0 if after is None else names.index(after) + 1
     if names.index(until) < first:
         raise ValueError(f"cannot run up to {until} after {after}")
-    for step in STEPS[first:]:
+    for step in PIPELINE_STEPS[first:]:
         report(step.name, 0, 1)
         result = step.run(result, report)
         report(step.name, 1, 1)
@@ -252,8 +252,8 @@ def run_pipeline(
     config: PlanningConfig,
     *,
     overrides: pd.DataFrame | None = None,
-    until: StepName = StepName.KPI,
-    progress: Progress | None = None,
+    until: PipelineStep = PipelineStep.KPI,
+    progress: PipelineProgress | None = None,
 ) -> CycleResult:
     """Run the steps in order up to and including `until`."""
     result = CycleResult(data, config, overrides if overrides is not None else pd.DataFrame(columns=OVERRIDE_COLUMNS))
@@ -266,7 +266,7 @@ def restore_forecast(cells: pd.DataFrame) -> DemandForecast:
     `cells` (item_id, region_id, period, forecast, lo_95, hi_95) holds the coherent forecast — the one the consensus
     step starts from — with the item intervals the supply step takes its safety stocks from. Model selection and
     cleansed history are not needed after reconciliation and stay empty. Resume with
-    `run_steps(CycleResult(..., forecast=restore_forecast(cells)), after=StepName.RECONCILE)`.
+    `run_steps(CycleResult(..., forecast=restore_forecast(cells)), after=PipelineStep.RECONCILE)`.
     """
     from opensop.demand import DemandForecast
 

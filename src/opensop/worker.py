@@ -30,7 +30,7 @@ from opensop.cycle.permissions import Role
 from opensop.errors import OpenSOPError
 from opensop.services import runs
 from opensop.services.auth import Principal
-from opensop.services.steps import STEPS, StepContext
+from opensop.services.steps import RUN_STEPS, StepContext
 from opensop.services.workspace import Workspace, open_workspace
 from opensop.store.cycle_tables import Run
 
@@ -83,7 +83,7 @@ def execute(workspace: Workspace, run: Run) -> None:
         progress=lambda fraction, message: _progress(workspace, run.id, fraction, message),
     )
     try:
-        result = STEPS[run.step].function(context)
+        result = RUN_STEPS[run.step].function(context)
     except OpenSOPError as error:
         LOG.warning("run %s (%s) refused: %s", run.id, run.step, error)
         _record(workspace, run.id, error=str(error))
@@ -112,7 +112,7 @@ def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5)
                 return done
             idle.wait(poll_seconds)
             continue
-        if run.step not in STEPS:
+        if run.step not in RUN_STEPS:
             runs.finish_run(workspace, run.id, error=f"this worker does not know the step {run.step!r}")
         else:
             execute(workspace, run)

@@ -14,9 +14,9 @@ from opensop.cli.console import console, print_counts, print_quality_summary
 from opensop.cli.progress import counted, stages
 from opensop.cli.state import STATE
 from opensop.config import PlanningConfig, PlanningLevel
-from opensop.cycle.steps import StepName as CycleStep
+from opensop.cycle.steps import StepName
 from opensop.errors import SourceError
-from opensop.pipeline import StepName
+from opensop.pipeline import PipelineStep
 
 if TYPE_CHECKING:
     from opensop.services import plan_runs
@@ -68,7 +68,7 @@ def store_plan(
     workspace: Workspace,
     *,
     label: str,
-    until: StepName = StepName.KPI,
+    until: PipelineStep = PipelineStep.KPI,
     config: PlanningConfig | None = None,
     close_data_cutoff: bool = False,
 ) -> plan_runs.PlanOutcome:
@@ -87,7 +87,7 @@ def store_plan(
         )
     if close_data_cutoff:
         cycles.close_step(
-            workspace, actor=actor, cycle_id=cycle.id, step=CycleStep.DATA_CUTOFF, reason="demo data imported"
+            workspace, actor=actor, cycle_id=cycle.id, step=StepName.DATA_CUTOFF, reason="demo data imported"
         )
     request = plan_runs.PlanRequest(
         cycle_id=cycle.id, label=label, until=until, config=config, reason=f"opensop plan ({label})"
@@ -140,7 +140,7 @@ DEFAULTS = PlanningConfig()
 
 
 def plan(
-    until: Annotated[StepName, typer.Option(help="Stop after this step.")] = StepName.KPI,
+    until: Annotated[PipelineStep, typer.Option(help="Stop after this step.")] = PipelineStep.KPI,
     horizon: Annotated[
         int, typer.Option(min=3, max=24, help="Months planned by a cycle this command opens.")
     ] = DEFAULTS.horizon_months,

@@ -63,7 +63,7 @@ class StepSpec:
     description: str
 
 
-STEPS: tuple[StepSpec, ...] = (
+CYCLE_STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         StepName.DATA_CUTOFF,
         Role.DEMAND_PLANNER,
@@ -102,7 +102,7 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(StepName.EXECUTIVE_SOP, Role.EXECUTIVE, 22, (Output.APPROVED_PLAN,), "plan approved by the executives"),
     StepSpec(StepName.PUBLISHED, Role.EXECUTIVE, 24, (Output.PLAN_OF_RECORD,), "plan of record published"),
 )
-STEP_BY_NAME: dict[StepName, StepSpec] = {spec.name: spec for spec in STEPS}
+STEP_BY_NAME: dict[StepName, StepSpec] = {spec.name: spec for spec in CYCLE_STEPS}
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,8 @@ def check_can_close(step: StepName, *, role: Role, closed: frozenset[StepName], 
         )
     if step in closed:
         raise InvalidTransition(f"the {step.value} step is already closed")
-    position = [spec.name for spec in STEPS].index(step)
-    earlier = [spec.name for spec in STEPS[:position] if spec.name not in closed]
+    position = [spec.name for spec in CYCLE_STEPS].index(step)
+    earlier = [spec.name for spec in CYCLE_STEPS[:position] if spec.name not in closed]
     if earlier:
         raise InvalidTransition(f"the {step.value} step cannot close before {earlier[0].value}")
     if step is StepName.DATA_CUTOFF and facts.has_dataset_load and facts.last_actuals != facts.period:

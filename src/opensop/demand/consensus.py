@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from opensop.periods import month_starts
+from opensop.schema.frames import CELL
 
-CELL = ["item_id", "region_id", "period"]
 SCOPE_COLUMNS = ["category_id", "family_id", "item_id", "region_id"]
 
 

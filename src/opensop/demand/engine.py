@@ -44,7 +44,7 @@ from opensop.config import ForecastConfig, ForecastEngine, SelectionMetric
 from opensop.demand.models import CATALOGUE, CandidateGroup, ModelName, ModelSpec, candidates, default_model
 from opensop.demand.series import WARNING_COLUMNS, naive_scale, warnings_frame
 
-Progress = Callable[[int, int], None]
+SeriesProgress = Callable[[int, int], None]
 KEYS = ["unique_id", "ds"]
 
 
@@ -258,7 +258,7 @@ def forecast_series(
     groups: pd.Series,
     options: EngineOptions,
     *,
-    progress: Progress | None = None,
+    progress: SeriesProgress | None = None,
 ) -> EngineResult:
     """Select, fit and forecast every series of `series` (unique_id, ds, y); `groups` maps unique_id -> group.
 

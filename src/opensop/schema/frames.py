@@ -14,6 +14,9 @@ import pandas as pd
 from opensop.periods import month_starts
 from opensop.schema.dictionary import DICTIONARY, ColumnType, Table
 
+CELL = ["item_id", "region_id", "period"]
+"""The key of a demand cell, one item in one region in one month: the grain of forecasts, overrides and consensus."""
+
 PANDAS_DTYPES: dict[ColumnType, str] = {
     ColumnType.STRING: "string",
     ColumnType.INTEGER: "Int64",

@@ -17,9 +17,9 @@ from opensop.cycle.permissions import Action, Role, require
 from opensop.cycle.status import CycleStatus, PlanStatus, StepStatus
 from opensop.cycle.steps import (
     CONSENSUS_MEASURE,
+    CYCLE_STEPS,
     FINANCE_MEASURE,
     STATISTICAL_MEASURE,
-    STEPS,
     SUPPLY_MEASURE,
     CycleFacts,
     Horizon,
@@ -211,7 +211,7 @@ def open_cycle(
         )
         session.add(cycle)
         session.flush()
-        for position, spec in enumerate(STEPS):
+        for position, spec in enumerate(CYCLE_STEPS):
             session.add(
                 CycleStep(
                     cycle_id=cycle.id,

@@ -36,7 +36,7 @@ from opensop.cycle.plan_measures import plan_measures, statistical_cells
 from opensop.cycle.status import CycleStatus, PlanStatus
 from opensop.errors import InfeasiblePlanError, InvalidRequest, InvalidTransition, NotFoundError, SolverError
 from opensop.periods import months_between
-from opensop.pipeline import OVERRIDE_COLUMNS, STEPS, CycleResult, StepName, restore_forecast, run_steps
+from opensop.pipeline import OVERRIDE_COLUMNS, PIPELINE_STEPS, CycleResult, PipelineStep, restore_forecast, run_steps
 from opensop.schema.frames import PlanningData
 from opensop.services import plans
 from opensop.services.auth import Principal
@@ -50,7 +50,7 @@ PLAN_STEP = "plan"
 MAX_ID = 2**31 - 2
 LEVER_RANGE = (-90.0, 200.0)
 TOP_SHORTFALLS = 25
-Progress = Callable[[float, str], None]
+RunProgress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,16 @@ class PlanRequest:
     scenario: str = "base"
     label: str = ""
     levers: Levers = field(default_factory=Levers)
-    until: StepName | None = None
+    until: PipelineStep | None = None
     config: PlanningConfig | None = None
     reason: str = ""
 
     def __post_init__(self) -> None:
         if self.in_place and self.base_version_id is None:
             raise InvalidRequest("an in-place plan run needs the version to recompute", hint="give base_version_id")
-        if self.until is not None and list(StepName).index(self.until) < list(StepName).index(StepName.CONSENSUS):
+        if self.until is not None and list(PipelineStep).index(self.until) < list(PipelineStep).index(
+            PipelineStep.CONSENSUS
+        ):
             raise InvalidRequest("a plan run goes at least to the consensus", hint="until: consensus ... kpi")
         if not self.scenario.strip() or len(self.scenario) > 100:
             raise InvalidRequest("name the scenario (at most 100 characters)")
@@ -150,7 +152,7 @@ class PlanRequest:
                 scenario=_text(params.get("scenario") or "base", 100),
                 label=_text(params.get("label") or "", 200),
                 levers=Levers(float(levers.get("demand_pct", 0.0)), float(levers.get("capacity_pct", 0.0))),
-                until=StepName(params["until"]) if params.get("until") else None,
+                until=PipelineStep(params["until"]) if params.get("until") else None,
                 config=plans.parse_config(params.get("config")),
                 reason=_text(params.get("reason") or "", 10_000),
             )
@@ -252,7 +254,7 @@ class _Inputs:
     overrides: list[PlanOverride]
     kept: pd.DataFrame | None
     accuracy: list[dict[str, Any]]
-    until: StepName
+    until: PipelineStep
 
 
 def _run_summary(session: Session, version: PlanVersion | None) -> dict[str, Any]:
@@ -289,7 +291,7 @@ def _read_inputs(workspace: Workspace, request: PlanRequest) -> _Inputs:
         until = request.until
         if until is None:
             depth = _run_summary(session, base).get("until") if request.in_place else None
-            until = StepName(depth) if depth else StepName.KPI
+            until = PipelineStep(depth) if depth else PipelineStep.KPI
         data = repositories.read_dataset(session, load_id)
     return _Inputs(cycle.id, load_id, data, config, rows, kept, accuracy, until)
 
@@ -311,9 +313,9 @@ def accuracy_table(selection: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _pipeline_progress(report: Progress) -> Callable[[str, int, int], None]:
+def _pipeline_progress(report: RunProgress) -> Callable[[str, int, int], None]:
     """Pipeline progress -> the run's progress: a share per step, at most one write per second inside a step."""
-    names = [step.name for step in STEPS]
+    names = [step.name for step in PIPELINE_STEPS]
     last_step, last_at = "", 0.0
 
     def progress(step: str, done: int, total: int) -> None:
@@ -322,8 +324,8 @@ def _pipeline_progress(report: Progress) -> Callable[[str, int, int], None]:
         if step == last_step and now - last_at < 1.0:
             return
         last_step, last_at = step, now
-        share = (names.index(StepName(step)) + (done / total if total else 0.0)) / len(names)
-        title = next(s.title for s in STEPS if s.name == step)
+        share = (names.index(PipelineStep(step)) + (done / total if total else 0.0)) / len(names)
+        title = next(s.title for s in PIPELINE_STEPS if s.name == step)
         report(0.05 + 0.85 * share, f"{title}: {done}/{total}" if total > 1 else title)
 
     return progress
@@ -345,7 +347,7 @@ def _check_solved(result: CycleResult) -> None:
     )
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-able rows: months as ISO dates, missing values as None."""
 
     def plain(value: Any) -> Any:
@@ -376,7 +378,7 @@ def _supply_summary(result: CycleResult) -> dict[str, Any]:
         },
         "runtime_seconds": supply.solve.runtime_seconds,
         "shortfall_count": len(supply.shortfalls),
-        "shortfalls": _records(worst),
+        "shortfalls": _json_rows(worst),
         "safety_stock": {str(item): _number(value) for item, value in safety.items()},
     }
 
@@ -396,7 +398,7 @@ def run_plan(
     actor: Principal,
     request: PlanRequest,
     run_id: int | None = None,
-    progress: Progress | None = None,
+    progress: RunProgress | None = None,
 ) -> dict[str, Any]:
     """Plan `request` and store it as a draft version in one audited transaction; returns the run's summary."""
     return plan_and_store(workspace, actor=actor, request=request, run_id=run_id, progress=progress).summary
@@ -408,7 +410,7 @@ def plan_and_store(
     actor: Principal,
     request: PlanRequest,
     run_id: int | None = None,
-    progress: Progress | None = None,
+    progress: RunProgress | None = None,
 ) -> PlanOutcome:
     """The one path of every plan: the worker's runs, `opensop plan` and `make demo` all come through here."""
     require(actor.role, Action.EDIT_PLAN)
@@ -419,14 +421,14 @@ def plan_and_store(
     start = CycleResult(inputs.data, inputs.config, overrides_frame(inputs.overrides))
     if inputs.kept is not None:
         result = replace(start, forecast=restore_forecast(inputs.kept))
-        result = run_steps(result, after=StepName.RECONCILE, until=StepName.CONSENSUS, progress=steps)
+        result = run_steps(result, after=PipelineStep.RECONCILE, until=PipelineStep.CONSENSUS, progress=steps)
         accuracy = inputs.accuracy
     else:
-        result = run_steps(start, until=StepName.CONSENSUS, progress=steps)
+        result = run_steps(start, until=PipelineStep.CONSENSUS, progress=steps)
         accuracy = accuracy_table(result.require_forecast().selection)
     result = request.levers.apply(result)
-    if inputs.until is not StepName.CONSENSUS:
-        result = run_steps(result, after=StepName.CONSENSUS, until=inputs.until, progress=steps)
+    if inputs.until is not PipelineStep.CONSENSUS:
+        result = run_steps(result, after=PipelineStep.CONSENSUS, until=inputs.until, progress=steps)
     _check_solved(result)
     measures = plan_measures(result)
     report(0.95, f"writing {len(measures)} plan rows")

@@ -20,7 +20,7 @@ from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import RunStatus
 from opensop.errors import NotFoundError
 from opensop.services.auth import Principal
-from opensop.services.steps import STEPS
+from opensop.services.steps import RUN_STEPS
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import Run
@@ -89,9 +89,9 @@ def _mark_dead(session: Session, run: Run, *, now: datetime) -> None:
 def submit_run(workspace: Workspace, *, actor: Principal, step: str, params: dict[str, Any]) -> Run:
     """Queue a run (audited). The step's `check` refuses bad parameters now; with `coalesce`, an identical run still
     waiting in the queue is returned instead of queueing the same work twice."""
-    if step not in STEPS:
-        raise NotFoundError(f"there is no step named {step!r}", hint=f"known steps: {', '.join(sorted(STEPS))}")
-    spec = STEPS[step]
+    if step not in RUN_STEPS:
+        raise NotFoundError(f"there is no step named {step!r}", hint=f"known steps: {', '.join(sorted(RUN_STEPS))}")
+    spec = RUN_STEPS[step]
     require(actor.role, spec.action)
     if spec.check is not None:
         params = spec.check(workspace, actor, params)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
 from opensop.errors import NotFoundError
-from opensop.pipeline import StepName, run_pipeline
+from opensop.pipeline import PipelineStep, run_pipeline
 from opensop.scenarios import AUTO, BASE, Comparison, Scenario, Workers, compare, run_many
 from opensop.services import scenario_definitions
 from opensop.services.auth import Principal
@@ -56,7 +56,7 @@ def compare_scenarios(
         raise NotFoundError("no scenario to compare", hint="create one with `opensop scenario create FILE.json`")
     planning = config or PlanningConfig()
     _, data = current_dataset(workspace)
-    base = run_pipeline(data, planning, until=StepName.CONSENSUS)
+    base = run_pipeline(data, planning, until=PipelineStep.CONSENSUS)
     scenarios = [BASE, *[s for s in chosen if s.name != BASE.name]]
     results = run_many(data, base.supply_demand(), scenarios, planning, workers=workers)
     return compare(results, base=BASE.name)

@@ -22,7 +22,7 @@ from opensop.cycle.status import OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import InvalidRequest, OpenSOPError, StaleWrite
 from opensop.periods import month_starts
-from opensop.pipeline import StepName
+from opensop.pipeline import PipelineStep
 from opensop.reports.excel import CellChange, Grid, grid_workbook, read_grid_upload
 from opensop.services import overrides, plan_runs, runs
 from opensop.services.overrides import OverrideCell
@@ -170,7 +170,7 @@ def create_draft(request: Request) -> Response:
     if cycle is None:
         raise InvalidRequest("open a cycle first")
     draft = plan_runs.PlanRequest(
-        cycle_id=cycle.id, until=StepName.CONSENSUS, label="working draft", reason="demand review started"
+        cycle_id=cycle.id, until=PipelineStep.CONSENSUS, label="working draft", reason="demand review started"
     )
     runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=draft.to_params())
     return redirect("/demand")

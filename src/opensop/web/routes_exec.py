@@ -13,7 +13,7 @@ from opensop.cycle.plan_measures import key_numbers
 from opensop.cycle.status import DecisionStatus, PlanStatus
 from opensop.errors import InvalidRequest, NotFoundError
 from opensop.finance.projection import FinancialPlan
-from opensop.pipeline import StepName
+from opensop.pipeline import PipelineStep
 from opensop.reports import pack as packs
 from opensop.services import collaboration, plan_runs, plans, runs, scenario_definitions
 from opensop.services.records import PlanVersion
@@ -136,7 +136,7 @@ def run_scenario(
         scenario=name.strip(),
         label=description,
         levers=levers,
-        until=StepName.KPI,
+        until=PipelineStep.KPI,
         reason=f"scenario {name.strip()}: demand {levers.demand_pct:+g} %, capacity {levers.capacity_pct:+g} %",
     )
     runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=scenario.to_params())
