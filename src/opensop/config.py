@@ -78,8 +78,17 @@ class SafetyStockMethod(StrEnum):
 
 
 class EndInventory(StrEnum):
-    """Lower bound on each product x site stock in the horizon's last month."""
+    """What the plan leaves in stock in the horizon's last month, for the months after it.
 
+    VALUED (the default): each unit below the safety stock in the last month costs its unit price (line
+    `end_stock`: the sale it protects after the horizon), so the plan ends with its safety stock whenever making
+    and moving it costs less than it sells for — and never becomes infeasible for it. Without it a cost-minimising
+    plan sells its stock off in the last months (stock is worth nothing to it after the horizon), and the closing
+    inventory value shown to finance is 0.
+    NONE: no target. SAFETY_STOCK and OPENING: hard lower bounds (the safety stock, the opening stock).
+    """
+
+    VALUED = "valued"
     NONE = "none"
     SAFETY_STOCK = "safety_stock"
     OPENING = "opening"
@@ -102,7 +111,7 @@ class SupplyConfig:
     time_limit_seconds: float = 300.0
     solver_method: str = "choose"
     safety_stock_method: SafetyStockMethod = SafetyStockMethod.CYCLE_SERVICE
-    end_inventory: EndInventory = EndInventory.NONE
+    end_inventory: EndInventory = EndInventory.VALUED
     priority_step: float = 0.1
     decompose: bool = True
     crossover: bool = True

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.table import Table
 
 from opensop.cli import user_commands
 from opensop.cli.console import console, print_counts, print_quality_summary
@@ -74,8 +77,8 @@ def store_plan(
 ) -> plan_runs.PlanOutcome:
     """The job on the open cycle (opened for the latest actuals if none is), stored as a draft version through the
     plan service the worker runs; prints what it planned and where it is stored."""
-    from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_supply_summary
-    from opensop.services import cycles, plan_runs
+    from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_health, print_supply_summary
+    from opensop.services import cycles, plan_runs, runs
     from opensop.services.auth import Principal
 
     actor = Principal.system(STATE.actor)
@@ -92,19 +95,90 @@ def store_plan(
     request = plan_runs.PlanRequest(
         cycle_id=cycle.id, label=label, until=until, config=config, reason=f"opensop plan ({label})"
     )
-    with counted("Planning") as bar:
-        outcome = plan_runs.plan_and_store(
-            workspace, actor=actor, request=request, progress=lambda fraction, _message: bar(round(fraction * 100), 100)
-        )
+    run = runs.start_here(workspace, actor=actor, step=plan_runs.PLAN_STEP, params=request.to_params())
+    try:
+        with counted("Planning") as bar:
+            outcome = plan_runs.plan_and_store(
+                workspace,
+                actor=actor,
+                request=request,
+                run_id=run.id,
+                progress=lambda fraction, _message: bar(round(fraction * 100), 100),
+            )
+    except BaseException as error:
+        runs.finish_run(workspace, run.id, error=str(error) or f"interrupted ({type(error).__name__})")
+        raise
+    runs.finish_run(workspace, run.id, result=outcome.summary)
     print_demand_summary(outcome.result)
     print_supply_summary(outcome.result)
     print_finance_summary(outcome.result)
     summary = outcome.summary
+    if "supply" in summary:
+        print_health(summary["supply"]["health"])
     console.print(
         f"Stored as draft plan version {summary['plan_version_id']} ({summary['rows']} rows) in cycle "
-        f"{cycle.period:%Y-%m}, horizon {cycle.horizon_start:%Y-%m} to {cycle.horizon_end:%Y-%m}."
+        f"{cycle.period:%Y-%m}, horizon {cycle.horizon_start:%Y-%m} to {cycle.horizon_end:%Y-%m}, by run {run.id} "
+        "(the plan service the worker and the web use)."
     )
     return outcome
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+def write_plan_files(workspace: Workspace, version_id: int, output: Path, file_format: FileFormat) -> list[Path]:
+    """The stored version as files: every measure row (item x site x region x month) and `summary.json`."""
+    from opensop.services import plan_reports
+    from opensop.services.auth import Principal
+
+    actor = Principal.system(STATE.actor)
+    version, measures = plan_reports.version_measures(workspace, actor=actor, version_id=version_id)
+    document = plan_reports.version_document(workspace, actor=actor, version_id=version.id)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        measures_path = output / f"plan_measures.{file_format.value}"
+        if file_format is FileFormat.PARQUET:
+            measures.to_parquet(measures_path, index=False)
+        else:
+            measures.to_csv(measures_path, index=False)
+        summary_path = output / "summary.json"
+        summary_path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    except OSError as error:
+        raise SourceError(
+            f"cannot write the plan files to {output}: {error.strerror}", hint="choose another --output"
+        ) from error
+    return [measures_path, summary_path]
+
+
+def rerun_version(workspace: Workspace, version_id: int) -> bool:
+    """Re-plan a stored version from what it records and say whether its content hash is reproduced."""
+    from opensop.services import plan_runs
+    from opensop.services.auth import Principal
+
+    actor = Principal.system(STATE.actor)
+    with counted(f"Re-running plan version {version_id}") as bar:
+        check = plan_runs.rerun(
+            workspace,
+            actor=actor,
+            version_id=version_id,
+            progress=lambda fraction, _message: bar(round(fraction * 100), 100),
+        )
+    if check.reproduced:
+        console.print(
+            f"Plan version {version_id} reproduced: content hash {check.stored_hash[:16]}... ({check.rows} rows)."
+        )
+        return True
+    console.print(
+        f"[red]Plan version {version_id} NOT reproduced[/red]: stored hash {check.stored_hash[:16]}..., "
+        f"recomputed {check.recomputed_hash[:16]}... ({check.rows} stored rows, {check.recomputed_rows} recomputed)."
+    )
+    table = Table("measure", "stored total", "recomputed total", "largest gap on a row")
+    for row in check.differences.head(20).itertuples(index=False):
+        table.add_row(str(row.measure), f"{row.stored:,.4f}", f"{row.recomputed:,.4f}", f"{row.largest_gap:.6g}")
+    console.print(table)
+    return False
 
 
 def forecast(
@@ -150,9 +224,31 @@ def plan(
     level: Annotated[
         PlanningLevel, typer.Option(help="Supply plan by item, or by family (split back to items).")
     ] = DEFAULTS.supply.planning_level,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Also write the stored plan to this folder: plan_measures.csv|parquet and summary.json."),
+    ] = None,
+    file_format: Annotated[FileFormat, typer.Option("--format", help="File format of the measures.")] = FileFormat.CSV,
+    rerun: Annotated[
+        int | None,
+        typer.Option(
+            help="Plan nothing new: re-run this stored version from its recorded data, configuration, overrides and "
+            "levers, and check its content hash (exit 1 when it is not reproduced).",
+            min=1,
+        ),
+    ] = None,
 ) -> None:
     """Run the monthly job on the latest data and store it as a draft plan version of the open cycle (the cycle of
     the latest actuals is opened when none is): forecast, reconciliation, consensus, supply plan, finance, KPIs."""
+    from opensop.services.workspace import open_workspace
+
+    if rerun is not None:
+        workspace = open_workspace(STATE.settings)
+        try:
+            reproduced = rerun_version(workspace, rerun)
+        finally:
+            workspace.dispose()
+        raise typer.Exit(0 if reproduced else 1)
     if frozen_months >= horizon:
         raise typer.BadParameter(f"the frozen horizon ({frozen_months}) must be shorter than the horizon ({horizon})")
     config = replace(
@@ -161,11 +257,12 @@ def plan(
         frozen_months=frozen_months,
         supply=replace(DEFAULTS.supply, planning_level=level),
     )
-    from opensop.services.workspace import open_workspace
-
     workspace = open_workspace(STATE.settings)
     try:
-        store_plan(workspace, label="opensop plan", until=until, config=config)
+        outcome = store_plan(workspace, label="opensop plan", until=until, config=config)
+        if output is not None:
+            written = write_plan_files(workspace, outcome.summary["plan_version_id"], output, file_format)
+            console.print("Written: " + ", ".join(str(path) for path in written))
     finally:
         workspace.dispose()
 

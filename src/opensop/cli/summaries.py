@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from rich.table import Table
 
@@ -171,3 +173,25 @@ def print_finance_summary(result: CycleResult) -> None:
         ):
             kpis.add_row(str(label), f"{value:,.2f}", str(unit), str(better))
         console.print(kpis)
+
+
+def print_health(findings: list[dict[str, Any]], *, top: int = 12) -> None:
+    """The plan health check stored with the version (`opensop.supply.health`): what to raise in the meeting."""
+    if not findings:
+        console.print("Plan health check: no finding.")
+        return
+    counts = pd.Series([finding["severity"] for finding in findings]).value_counts()
+    table = Table(title="Plan health check: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+    for column in ("severity", "finding", "subject", "month", "detail"):
+        table.add_column(column)
+    for finding in findings[:top]:
+        table.add_row(
+            str(finding["severity"]),
+            str(finding["code"]),
+            str(finding["subject"]),
+            str(finding["period"] or ""),
+            str(finding["message"]),
+        )
+    console.print(table)
+    if len(findings) > top:
+        console.print(f"... and {len(findings) - top} more finding(s), stored with the plan version.")

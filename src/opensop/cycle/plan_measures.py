@@ -115,10 +115,11 @@ def finance_from_measures(measures: pd.DataFrame) -> FinancialPlan:
 
 
 def key_numbers(finance: FinancialPlan) -> dict[str, float]:
-    """The executive key numbers of a plan: finance summary plus service level (units served / demanded)."""
+    """The executive key numbers of a plan: finance summary plus the on-time fill rate — units shipped in their
+    month / units demanded, the KPI catalogue's `fill_rate` (late shipments are not service)."""
     summary = finance.summary().iloc[0]
     demanded = float(summary.get("units_demanded", 0.0))
-    served = float(summary.get("units_served", 0.0))
+    on_time = float(summary.get("units_on_time", 0.0))
     return {
         "revenue": float(summary["revenue"]),
         "gross_margin": float(summary["gross_margin"]),
@@ -126,6 +127,6 @@ def key_numbers(finance: FinancialPlan) -> dict[str, float]:
         "inventory_value": float(summary["inventory_value"]),
         "cash_flow": float(summary["cash_flow"]),
         "plan_cost": float(summary["plan_cost"]),
-        "service_level": served / demanded if demanded else 1.0,
+        "fill_rate": on_time / demanded if demanded else 1.0,
         "units_lost": float(summary.get("units_lost", 0.0)),
     }

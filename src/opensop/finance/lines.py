@@ -78,6 +78,7 @@ _L = Line
 LINES: tuple[Line, ...] = (
     _L("units_demanded", Group.SALES, LineKind.FLOW, "unit", Direction.HIGHER, "Demand in the plan's service frame."),
     _L("units_served", Group.SALES, LineKind.FLOW, "unit", Direction.HIGHER, "Units shipped (late ones included)."),
+    _L("units_on_time", Group.SALES, LineKind.FLOW, "unit", Direction.HIGHER, "Units shipped in their month."),
     _L("units_lost", Group.SALES, LineKind.FLOW, "unit", Direction.LOWER, "Units of demand never served."),
     _L("demand_revenue", Group.SALES, LineKind.FLOW, "EUR", Direction.HIGHER, "Demand x price: revenue if all served."),
     _L("revenue", Group.PNL, LineKind.FLOW, "EUR", Direction.HIGHER, "Units served x net price of the month."),
@@ -133,6 +134,7 @@ LINES: tuple[Line, ...] = (
     _L("holding", Group.PLAN_COST, LineKind.FLOW, "EUR", Direction.LOWER, "Month-end item stock x holding rate."),
     _L("component_holding", Group.PLAN_COST, LineKind.FLOW, "EUR", Direction.LOWER, "Component stock x holding."),
     _L("safety_stock", Group.PENALTY, LineKind.FLOW, "EUR", Direction.LOWER, "Units below safety stock x penalty."),
+    _L("end_stock", Group.PENALTY, LineKind.FLOW, "EUR", Direction.LOWER, "Last month below safety stock x price."),
     _L("backlog", Group.PENALTY, LineKind.FLOW, "EUR", Direction.LOWER, "Units late at month end x backlog cost."),
     _L("lost_sales", Group.PENALTY, LineKind.FLOW, "EUR", Direction.LOWER, "Units lost x lost-sale penalty."),
     _L("inventory_value", Group.BALANCE, LineKind.STOCK, "EUR", Direction.LOWER, "Month-end stock at standard cost."),

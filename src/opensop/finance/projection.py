@@ -45,6 +45,7 @@ Plan cost lines (as `supply.cost_lines`; dimensions in brackets):
     holding [family, site, month]      month-end item stock x holding_cost_rate / 12 x standard cost at the site
     component_holding [site, month]    month-end component stock x holding per unit-month
     safety_stock [family, site, month] units below safety stock x safety_stock_penalty_rate x unit_price
+    end_stock [family, site, last month]  units below safety stock x unit price (valued end stock)
     backlog, lost_sales [family, region, month]  units x backlog cost, units x lost-sale penalty
 
 Balance and cash:
@@ -63,7 +64,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from opensop.config import PlanningConfig
+from opensop.config import EndInventory, PlanningConfig
 from opensop.errors import InfeasiblePlanError
 from opensop.finance.lines import (
     PLAN_COST_LINES,
@@ -135,6 +136,7 @@ def _sales(data: PlanningData, demand: pd.DataFrame, plan: SupplyPlan) -> list[p
     return [
         long_frame("units_demanded", service, service["demand"]),
         long_frame("units_served", service, service["served"]),
+        long_frame("units_on_time", service, service[["served", "demand"]].min(axis=1)),
         long_frame("units_lost", service, service["lost"]),
         long_frame("demand_revenue", asked, asked["quantity"] * prices(data, asked)),
         long_frame("revenue", service, service["served"] * service["price"]),
@@ -154,6 +156,9 @@ def _made(data: PlanningData, plan: SupplyPlan, config: PlanningConfig) -> list[
     stock = stock.merge(unit_costs(data, stock[["item_id", "site_id"]].drop_duplicates()), how="left")
     stock = stock.merge(item_attributes(data)[["item_id", "family_id", "unit_price"]], on="item_id", how="left")
     penalty = config.supply.safety_stock_penalty_rate * stock["unit_price"].fillna(0.0)
+    last_month = pd.to_datetime(stock["period"]) == pd.to_datetime(stock["period"]).max()
+    valued = config.supply.end_inventory is EndInventory.VALUED
+    end_value = stock["unit_price"].fillna(stock["standard"]).fillna(0.0).where(last_month & valued, 0.0)
     moved = plan.transfers.astype({"item_id": str, "from_site": str, "to_site": str})
     lanes = data.lanes[["from_site", "to_site", "cost_per_unit"]].astype({"from_site": str, "to_site": str})
     moved = moved.merge(lanes, on=["from_site", "to_site"], how="left").merge(_families(data), how="left")
@@ -167,6 +172,7 @@ def _made(data: PlanningData, plan: SupplyPlan, config: PlanningConfig) -> list[
         long_frame("transfers", moved, moved["quantity"] * moved["cost_per_unit"].fillna(0.0)),
         long_frame("holding", stock, stock["quantity"] * stock["holding"]),
         long_frame("safety_stock", stock, stock["below_safety_stock"] * penalty),
+        long_frame("end_stock", stock, stock["below_safety_stock"] * end_value),
     ]
 
 

@@ -6,6 +6,7 @@ import io
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from opensop.errors import NotFoundError
 from opensop.services.auth import Principal
 from opensop.services.plans import verified_measures
 from opensop.services.workspace import Workspace
-from opensop.store.cycle_tables import PlanVersion
+from opensop.store.cycle_tables import PlanningCycle, PlanVersion, Run
 from opensop.store.database import transaction
 from opensop.store.tables import INPUT_TABLES
 
@@ -78,6 +79,45 @@ def kpi_totals(workspace: Workspace, *, actor: Principal, version_id: int) -> pd
         _, frame = _content(session, version_id)
     totals = pd.DataFrame(frame.groupby(["measure", "period"], as_index=False)["value"].sum())
     return totals.sort_values(["measure", "period"]).reset_index(drop=True)
+
+
+def version_measures(workspace: Workspace, *, actor: Principal, version_id: int) -> tuple[PlanVersion, pd.DataFrame]:
+    """A version's verified rows in a stable order (every key column), as files for planners and the ERP/MRP."""
+    require(actor.role, Action.VIEW)
+    with transaction(workspace.sessions) as session:
+        version, frame = _content(session, version_id)
+    return version, frame.sort_values(list(MEASURE_COLUMNS[:-1])).reset_index(drop=True)
+
+
+def version_document(workspace: Workspace, *, actor: Principal, version_id: int) -> dict[str, Any]:
+    """What a version is, as JSON: its identity, hash, configuration and the summary of the run that computed it
+    (solver status, exact objective, every cost line, KPIs, health findings) — the `summary.json` of a plan."""
+    require(actor.role, Action.VIEW)
+    with transaction(workspace.sessions) as session:
+        version = session.get(PlanVersion, version_id)
+        if version is None:
+            raise NotFoundError(f"plan version {version_id} does not exist")
+        run = session.get(Run, version.run_id) if version.run_id is not None else None
+        cycle = session.get(PlanningCycle, version.cycle_id)
+        return {
+            "plan_version": {
+                "id": version.id,
+                "cycle": f"{cycle.period:%Y-%m}" if cycle is not None else None,
+                "horizon": [f"{cycle.horizon_start:%Y-%m}", f"{cycle.horizon_end:%Y-%m}"]
+                if cycle is not None
+                else None,
+                "scenario": version.scenario,
+                "label": version.label,
+                "status": version.status,
+                "parent_id": version.parent_id,
+                "load_id": version.load_id,
+                "run_id": version.run_id,
+                "content_hash": version.content_hash,
+                "rows": version.row_count,
+                "config": version.config,
+            },
+            "run": dict(run.result or {}) if run is not None else {},
+        }
 
 
 def export_plan_of_record(workspace: Workspace, *, actor: Principal, file_format: ExportFormat) -> Export:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
+from opensop.cycle.plan_content import DIMENSIONS, conform_measures, measure_hash
 from opensop.cycle.plan_measures import plan_measures, statistical_cells
 from opensop.cycle.status import CycleStatus, PlanStatus
 from opensop.errors import InfeasiblePlanError, InvalidRequest, InvalidTransition, NotFoundError, SolverError
@@ -45,6 +46,7 @@ from opensop.store import repositories
 from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion, Run
 from opensop.store.database import transaction
 from opensop.supply import SolveStatus
+from opensop.supply.health import health_check
 
 PLAN_STEP = "plan"
 MAX_ID = 2**31 - 2
@@ -67,6 +69,13 @@ class Levers:
 
     def to_dict(self) -> dict[str, float]:
         return {"demand_pct": self.demand_pct, "capacity_pct": self.capacity_pct}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Levers:
+        unknown = sorted(set(raw) - {"demand_pct", "capacity_pct"})
+        if unknown:
+            raise InvalidRequest(f"unknown lever(s): {', '.join(unknown)}", hint="demand_pct, capacity_pct")
+        return cls(float(raw.get("demand_pct", 0.0)), float(raw.get("capacity_pct", 0.0)))
 
     def apply(self, result: CycleResult) -> CycleResult:
         """Demand scales the consensus (each source's view keeps its numbers); capacity scales regular capacity
@@ -92,15 +101,16 @@ class PlanRequest:
     with it, the run uses that version's overrides, dataset load, configuration and kept forecast, and either
     replaces its content (`in_place`, a draft only) or creates a new draft (a scenario). `until` is the last
     pipeline step; None plans an in-place run as deep as the version's current content (recomputing a consensus
-    after an override keeps a supply plan if the version had one) and a new version through the KPIs. Levers are
-    those of the request, also in place: a scenario version is re-planned by naming its levers again."""
+    after an override keeps a supply plan if the version had one) and a new version through the KPIs. `levers`
+    None means: the version's own levers when it is recomputed in place (a scenario stays the scenario it is
+    named after), none otherwise."""
 
     cycle_id: int
     base_version_id: int | None = None
     in_place: bool = False
     scenario: str = "base"
     label: str = ""
-    levers: Levers = field(default_factory=Levers)
+    levers: Levers | None = None
     until: PipelineStep | None = None
     config: PlanningConfig | None = None
     reason: str = ""
@@ -124,7 +134,7 @@ class PlanRequest:
             "in_place": self.in_place,
             "scenario": self.scenario,
             "label": self.label,
-            "levers": self.levers.to_dict(),
+            "levers": self.levers.to_dict() if self.levers is not None else None,
             "until": self.until.value if self.until is not None else None,
             "config": self.config.to_dict() if self.config is not None else None,
             "reason": self.reason,
@@ -141,9 +151,9 @@ class PlanRequest:
             raise InvalidRequest("a plan run needs the cycle_id")
         try:
             base = params.get("base_version_id")
-            levers = params.get("levers") or {}
+            levers = params.get("levers")
             in_place = params.get("in_place", False)
-            if not isinstance(in_place, bool) or not isinstance(levers, dict):
+            if not isinstance(in_place, bool) or not isinstance(levers, dict | None):
                 raise TypeError("in_place is true or false, levers an object")
             return cls(
                 cycle_id=_identifier(params["cycle_id"]),
@@ -151,7 +161,7 @@ class PlanRequest:
                 in_place=in_place,
                 scenario=_text(params.get("scenario") or "base", 100),
                 label=_text(params.get("label") or "", 200),
-                levers=Levers(float(levers.get("demand_pct", 0.0)), float(levers.get("capacity_pct", 0.0))),
+                levers=None if levers is None else Levers.from_dict(levers),
                 until=PipelineStep(params["until"]) if params.get("until") else None,
                 config=plans.parse_config(params.get("config")),
                 reason=_text(params.get("reason") or "", 10_000),
@@ -255,6 +265,7 @@ class _Inputs:
     kept: pd.DataFrame | None
     accuracy: list[dict[str, Any]]
     until: PipelineStep
+    levers: Levers
 
 
 def _run_summary(session: Session, version: PlanVersion | None) -> dict[str, Any]:
@@ -288,12 +299,29 @@ def _read_inputs(workspace: Workspace, request: PlanRequest) -> _Inputs:
             query = select(PlanOverride).where(PlanOverride.plan_version_id == base.id).order_by(PlanOverride.id)
             rows = list(session.scalars(query))
         kept, accuracy = _kept_forecast(session, base, load_id, config)
-        until = request.until
-        if until is None:
-            depth = _run_summary(session, base).get("until") if request.in_place else None
-            until = PipelineStep(depth) if depth else PipelineStep.KPI
+        made = _run_summary(session, base) if request.in_place else {}
+        until = request.until or (PipelineStep(made["until"]) if made.get("until") else PipelineStep.KPI)
+        levers = request.levers if request.levers is not None else Levers.from_dict(made.get("levers") or {})
         data = repositories.read_dataset(session, load_id)
-    return _Inputs(cycle.id, load_id, data, config, rows, kept, accuracy, until)
+    return _Inputs(cycle.id, load_id, data, config, rows, kept, accuracy, until, levers)
+
+
+def _compute(inputs: _Inputs, report: RunProgress) -> tuple[CycleResult, pd.DataFrame, list[dict[str, Any]]]:
+    """The pipeline's steps on a read snapshot: the plan result, its measures and the forecast accuracy table."""
+    steps = _pipeline_progress(report)
+    start = CycleResult(inputs.data, inputs.config, overrides_frame(inputs.overrides))
+    if inputs.kept is not None:
+        result = replace(start, forecast=restore_forecast(inputs.kept))
+        result = run_steps(result, after=PipelineStep.RECONCILE, until=PipelineStep.CONSENSUS, progress=steps)
+        accuracy = inputs.accuracy
+    else:
+        result = run_steps(start, until=PipelineStep.CONSENSUS, progress=steps)
+        accuracy = accuracy_table(result.require_forecast().selection)
+    result = inputs.levers.apply(result)
+    if inputs.until is not PipelineStep.CONSENSUS:
+        result = run_steps(result, after=PipelineStep.CONSENSUS, until=inputs.until, progress=steps)
+    _check_solved(result)
+    return result, plan_measures(result), accuracy
 
 
 def accuracy_table(selection: pd.DataFrame) -> list[dict[str, Any]]:
@@ -380,6 +408,7 @@ def _supply_summary(result: CycleResult) -> dict[str, Any]:
         "shortfall_count": len(supply.shortfalls),
         "shortfalls": _json_rows(worst),
         "safety_stock": {str(item): _number(value) for item, value in safety.items()},
+        "health": _json_rows(health_check(supply, result.data, demand=result.supply_demand())),
     }
 
 
@@ -417,20 +446,7 @@ def plan_and_store(
     report = progress or (lambda _fraction, _message: None)
     inputs = _read_inputs(workspace, request)
     report(0.05, f"load {inputs.load_id} read, {len(inputs.overrides)} override(s)")
-    steps = _pipeline_progress(report)
-    start = CycleResult(inputs.data, inputs.config, overrides_frame(inputs.overrides))
-    if inputs.kept is not None:
-        result = replace(start, forecast=restore_forecast(inputs.kept))
-        result = run_steps(result, after=PipelineStep.RECONCILE, until=PipelineStep.CONSENSUS, progress=steps)
-        accuracy = inputs.accuracy
-    else:
-        result = run_steps(start, until=PipelineStep.CONSENSUS, progress=steps)
-        accuracy = accuracy_table(result.require_forecast().selection)
-    result = request.levers.apply(result)
-    if inputs.until is not PipelineStep.CONSENSUS:
-        result = run_steps(result, after=PipelineStep.CONSENSUS, until=inputs.until, progress=steps)
-    _check_solved(result)
-    measures = plan_measures(result)
+    result, measures, accuracy = _compute(inputs, report)
     report(0.95, f"writing {len(measures)} plan rows")
     if request.in_place and request.base_version_id is not None:
         version = plans.replace_measures(
@@ -453,12 +469,14 @@ def plan_and_store(
             load_id=inputs.load_id,
             run_id=run_id,
             reason=request.reason or f"plan run ({request.scenario})",
+            parent_id=request.base_version_id,
+            overrides=inputs.overrides,
         )
     summary: dict[str, Any] = {
         "plan_version_id": version.id,
         "rows": version.row_count,
         "until": inputs.until.value,
-        "levers": request.levers.to_dict(),
+        "levers": inputs.levers.to_dict(),
         "forecast_reused": inputs.kept is not None,
         "forecast": {"load_id": inputs.load_id, "config_hash": inputs.config.content_hash(), "accuracy": accuracy},
         "overrides": override_marks(inputs.overrides),
@@ -469,6 +487,83 @@ def plan_and_store(
         summary["kpis"] = {str(k): _number(v) for k, v in zip(result.kpis["kpi"], result.kpis["value"], strict=True)}
     report(1.0, f"plan version {version.id} written")
     return PlanOutcome(summary, result)
+
+
+@dataclass(frozen=True)
+class RerunCheck:
+    """A version re-planned from what it stores (load, configuration, overrides, levers), compared to its content.
+
+    `differences`: measure, stored, recomputed, largest_gap — one row per measure whose rows differ (empty when
+    the hashes agree), so a planner sees where a plan could not be reproduced."""
+
+    version_id: int
+    stored_hash: str
+    recomputed_hash: str
+    rows: int
+    recomputed_rows: int
+    differences: pd.DataFrame
+
+    @property
+    def reproduced(self) -> bool:
+        return self.stored_hash == self.recomputed_hash
+
+
+def _rerun_inputs(workspace: Workspace, version_id: int) -> tuple[PlanVersion, _Inputs]:
+    with transaction(workspace.sessions) as session:
+        version = session.get(PlanVersion, version_id)
+        if version is None:
+            raise NotFoundError(f"plan version {version_id} does not exist")
+        made = _run_summary(session, version)
+        if not made or version.load_id is None:
+            raise InvalidRequest(
+                f"plan version {version_id} was not computed by a plan run (its content was uploaded or written "
+                "through the API), so there is nothing to re-run",
+                hint="re-run a version planned by `opensop plan`, the worker or the web",
+            )
+        config = plans.parse_config(version.config) or PlanningConfig()
+        query = select(PlanOverride).where(PlanOverride.plan_version_id == version.id).order_by(PlanOverride.id)
+        rows = list(session.scalars(query))
+        data = repositories.read_dataset(session, version.load_id)
+        until = PipelineStep(made["until"]) if made.get("until") else PipelineStep.KPI
+        levers = Levers.from_dict(made.get("levers") or {})
+        return version, _Inputs(version.cycle_id, version.load_id, data, config, rows, None, [], until, levers)
+
+
+def rerun(
+    workspace: Workspace, *, actor: Principal, version_id: int, progress: RunProgress | None = None
+) -> RerunCheck:
+    """Re-plan a version from its stored dataset load, configuration, overrides and levers — the forecast made
+    again, not reused — and compare the content hash: the proof that a plan follows from what it records."""
+    require(actor.role, Action.VIEW)
+    version, inputs = _rerun_inputs(workspace, version_id)
+    _, measures, _ = _compute(inputs, progress or (lambda _fraction, _message: None))
+    recomputed = conform_measures(measures, scenario=version.scenario)
+    with transaction(workspace.sessions) as session:
+        stored = plans.verified_measures(session, version)
+    return RerunCheck(
+        version_id=version.id,
+        stored_hash=version.content_hash,
+        recomputed_hash=measure_hash(recomputed),
+        rows=len(stored),
+        recomputed_rows=len(recomputed),
+        differences=measure_differences(stored, recomputed),
+    )
+
+
+def measure_differences(stored: pd.DataFrame, recomputed: pd.DataFrame) -> pd.DataFrame:
+    """Per measure whose rows differ: the totals on each side and the largest gap on one row."""
+    keys = [column for column in DIMENSIONS if column != "scenario"]
+    both = stored.drop(columns="scenario").merge(
+        recomputed.drop(columns="scenario"), on=keys, how="outer", suffixes=("_stored", "_recomputed")
+    )
+    both[keys] = both[keys].astype(object)
+    gap = (both["value_stored"].fillna(0.0) - both["value_recomputed"].fillna(0.0)).abs()
+    missing = both["value_stored"].isna() | both["value_recomputed"].isna()
+    differ = both.assign(gap=gap)[(gap > 0) | missing]
+    table = differ.groupby("measure", as_index=False).agg(
+        stored=("value_stored", "sum"), recomputed=("value_recomputed", "sum"), largest_gap=("gap", "max")
+    )
+    return table.sort_values("largest_gap", ascending=False).reset_index(drop=True)
 
 
 def version_summary(workspace: Workspace, *, actor: Principal, version: PlanVersion) -> dict[str, Any]:

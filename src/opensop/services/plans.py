@@ -7,6 +7,7 @@ a whole version or none. The content hash is stored with each write and verified
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,6 +91,18 @@ def _conform(measures: pd.DataFrame, scenario: str) -> pd.DataFrame:
         raise InvalidRequest(f"the plan measures are not usable: {error}") from error
 
 
+OVERRIDE_FIELDS = (
+    "level", "item_id", "family_id", "region_id", "period", "value", "kind", "source",
+    "author", "reason", "comment", "row_version", "updated_at",
+)  # fmt: skip
+
+
+def _copy_overrides(session: Session, rows: Sequence[PlanOverride], version_id: int) -> None:
+    """The override cells `rows` (of another version) as cells of `version_id`, authors and dates kept."""
+    for row in rows:
+        session.add(PlanOverride(plan_version_id=version_id, **{name: getattr(row, name) for name in OVERRIDE_FIELDS}))
+
+
 def create_version(
     workspace: Workspace,
     *,
@@ -102,8 +115,14 @@ def create_version(
     load_id: int | None = None,
     run_id: int | None = None,
     reason: str = "",
+    parent_id: int | None = None,
+    overrides: Sequence[PlanOverride] = (),
 ) -> PlanVersion:
-    """A new draft in an open cycle; `load_id` defaults to the cycle's frozen load, else the latest load."""
+    """A new draft in an open cycle; `load_id` defaults to the cycle's frozen load, else the latest load.
+
+    A version planned from another one (a scenario on the working draft) names it as `parent_id` and carries a copy
+    of the `overrides` its consensus was made with: a version always holds the edits its content includes, so
+    it can be re-run, revised or audited on its own."""
     require(actor.role, Action.EDIT_PLAN)
     frame = _conform(measures, scenario)
     with transaction(workspace.sessions) as session:
@@ -120,6 +139,7 @@ def create_version(
             scenario=scenario,
             label=label,
             status=PlanStatus.DRAFT.value,
+            parent_id=parent_id,
             load_id=load_id or cycle.load_id or (latest.id if latest else None),
             run_id=run_id,
             config=(config or PlanningConfig()).to_dict(),
@@ -131,13 +151,21 @@ def create_version(
         session.add(version)
         session.flush()
         plan_rows.insert_measures(session, version.id, frame)
+        _copy_overrides(session, overrides, version.id)
         repositories.record_audit(
             session,
             actor=actor.username,
             action="plan_created",
             entity="plan_version",
             entity_id=str(version.id),
-            new_value={**_summary(version), "cycle_id": cycle_id, "scenario": scenario, "load_id": version.load_id},
+            new_value={
+                **_summary(version),
+                "cycle_id": cycle_id,
+                "scenario": scenario,
+                "load_id": version.load_id,
+                "parent_id": parent_id,
+                "overrides": len(overrides),
+            },
             reason=reason,
         )
         return version
@@ -292,19 +320,7 @@ def revise(workspace: Workspace, *, actor: Principal, version_id: int, reason: s
         session.flush()
         plan_rows.insert_measures(session, draft.id, frame)
         copied = session.scalars(select(PlanOverride).where(PlanOverride.plan_version_id == parent.id)).all()
-        for row in copied:
-            session.add(
-                PlanOverride(
-                    plan_version_id=draft.id,
-                    **{
-                        column: getattr(row, column)
-                        for column in (
-                            "level", "item_id", "family_id", "region_id", "period", "value", "kind", "source",
-                            "author", "reason", "comment", "row_version", "updated_at",
-                        )
-                    },
-                )
-            )  # fmt: skip
+        _copy_overrides(session, copied, draft.id)
         repositories.record_audit(
             session,
             actor=actor.username,

@@ -86,9 +86,17 @@ def _mark_dead(session: Session, run: Run, *, now: datetime) -> None:
     session.refresh(run)
 
 
-def submit_run(workspace: Workspace, *, actor: Principal, step: str, params: dict[str, Any]) -> Run:
+def submit_run(
+    workspace: Workspace,
+    *,
+    actor: Principal,
+    step: str,
+    params: dict[str, Any],
+    here: tuple[int, str] | None = None,
+) -> Run:
     """Queue a run (audited). The step's `check` refuses bad parameters now; with `coalesce`, an identical run still
-    waiting in the queue is returned instead of queueing the same work twice."""
+    waiting in the queue is returned instead of queueing the same work twice. `here` (pid, host) writes the run as
+    already running in that process (`start_here`)."""
     if step not in RUN_STEPS:
         raise NotFoundError(f"there is no step named {step!r}", hint=f"known steps: {', '.join(sorted(RUN_STEPS))}")
     spec = RUN_STEPS[step]
@@ -96,7 +104,7 @@ def submit_run(workspace: Workspace, *, actor: Principal, step: str, params: dic
     if spec.check is not None:
         params = spec.check(workspace, actor, params)
     with transaction(workspace.sessions) as session:
-        if spec.coalesce:
+        if spec.coalesce and here is None:
             waiting = session.scalars(
                 select(Run).where(Run.step == step, Run.status == RunStatus.QUEUED.value).order_by(Run.id)
             ).all()
@@ -113,12 +121,17 @@ def submit_run(workspace: Workspace, *, actor: Principal, step: str, params: dic
             requested_by=actor.username,
             requested_role=actor.role.value,
         )
+        if here is not None:
+            now = datetime.now(UTC)
+            run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING.value, now, now
+            run.worker_pid, run.worker_host = here
+            run.log = f"started by process {here[0]} on {here[1]}\n"
         session.add(run)
         session.flush()
         repositories.record_audit(
             session,
             actor=actor.username,
-            action="run_queued",
+            action="run_queued" if here is None else "run_started",
             entity="run",
             entity_id=str(run.id),
             new_value={"step": step, "params": params},
@@ -187,30 +200,43 @@ def reap_dead_runs(workspace: Workspace) -> list[int]:
         return [run.id for run in dead]
 
 
+def _claim(session: Session, run_id: int, *, pid: int, host: str) -> Run | None:
+    """Queued -> running for this process, as a compare-and-swap on the status (None when another took it)."""
+    now = datetime.now(UTC)
+    done = session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status == RunStatus.QUEUED.value)
+        .values(
+            status=RunStatus.RUNNING.value,
+            started_at=now,
+            heartbeat_at=now,
+            worker_pid=pid,
+            worker_host=host,
+            log=f"started by worker {pid} on {host}\n",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return session.get(Run, run_id) if done.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
 def claim_next(workspace: Workspace, *, pid: int, host: str) -> Run | None:
     """Take the oldest queued run; the status compare-and-swap lets several workers poll the same table."""
     with transaction(workspace.sessions) as session:
         candidates = session.scalars(
             select(Run.id).where(Run.status == RunStatus.QUEUED.value).order_by(Run.id).limit(5)
         ).all()
-        now = datetime.now(UTC)
         for run_id in candidates:
-            done = session.execute(
-                update(Run)
-                .where(Run.id == run_id, Run.status == RunStatus.QUEUED.value)
-                .values(
-                    status=RunStatus.RUNNING.value,
-                    started_at=now,
-                    heartbeat_at=now,
-                    worker_pid=pid,
-                    worker_host=host,
-                    log=f"started by worker {pid} on {host}\n",
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if done.rowcount == 1:  # type: ignore[attr-defined]
-                return session.get(Run, run_id)
+            run = _claim(session, run_id, pid=pid, host=host)
+            if run is not None:
+                return run
         return None
+
+
+def start_here(workspace: Workspace, *, actor: Principal, step: str, params: dict[str, Any]) -> Run:
+    """A run executed by the calling process (the CLI) rather than a worker: checked and audited as any run, but
+    written as already running under this process's pid, so no worker can take it, and its outcome, summary and
+    liveness are recorded exactly as a worker's are."""
+    return submit_run(workspace, actor=actor, step=step, params=params, here=(os.getpid(), socket.gethostname()))
 
 
 def beat(workspace: Workspace, run_id: int) -> None:

@@ -12,6 +12,7 @@ Each line is  sum over rows of quantity x unit rate, with the rates of `opensop.
     transfers       quantity x lanes.cost_per_unit
     holding         end-of-month stock x holding cost per unit-month (items; components on their own line)
     safety_stock    units-months below the safety stock x penalty
+    end_stock       units below the safety stock in the horizon's last month x unit price (EndInventory.VALUED)
     backlog         units late at month end x backlog cost per unit-month
     lost_sales      units lost x lost-sale penalty
     revenue         units served x price (not a cost)
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from opensop.config import Objective, PlanningConfig
+from opensop.config import EndInventory, Objective, PlanningConfig
 from opensop.schema import PlanningData
 from opensop.supply.coefficients import component_holding, item_attributes, service_coefficients, unit_costs
 
@@ -40,6 +41,7 @@ COST_LINES = (
     "holding",
     "component_holding",
     "safety_stock",
+    "end_stock",
     "backlog",
     "lost_sales",
 )
@@ -94,6 +96,11 @@ def cost_lines(
     lines["safety_stock"] = config.supply.safety_stock_penalty_rate * _dot(
         listed, listed["below_safety_stock"], listed["unit_price"]
     )
+    priced = held.merge(item_attributes(data)[["item_id", "unit_price"]], on="item_id", how="left")
+    last = priced[priced["period"] == priced["period"].max()]
+    worth = last["unit_price"].fillna(last["standard"])
+    valued = config.supply.end_inventory is EndInventory.VALUED
+    lines["end_stock"] = _dot(last, last["below_safety_stock"], worth) if valued else 0.0
 
     rates = service_coefficients(data, service, priority_step=config.supply.priority_step)
     lines["backlog"] = _dot(rates, rates["backlog"], rates["backlog_cost"])

@@ -24,6 +24,8 @@ import pandas as pd
 from opensop.supply.inputs import ModelInputs
 
 EPS = 1e-6
+# units: a smaller backlog or lost sale is solver arithmetic, and would be shown to planners as 0.00
+MIN_SHORTFALL = 0.01
 COLUMNS = [
     "item_id",
     "region_id",
@@ -61,7 +63,7 @@ def shortfalls(
     """One row per planning-level shortfall (PRODUCT_COLUMNS), identified by its `demand_id`; `inventory` is the
     plan's month-end stock (product, site, t, quantity)."""
     keys = ["product", "region", "site", "t"]
-    short = service[(service["backlog"] > EPS) | (service["lost"] > EPS)][[*keys, "demand_id", "backlog", "lost"]]
+    short = service[service["backlog"] + service["lost"] >= MIN_SHORTFALL][[*keys, "demand_id", "backlog", "lost"]]
     if short.empty:
         return pd.DataFrame(columns=PRODUCT_COLUMNS).astype({"demand_id": np.int64, "backlog": float, "lost": float})
     cause_keys = ["product", "site", "t"]

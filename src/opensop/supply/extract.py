@@ -19,6 +19,7 @@ import pandas as pd
 
 from opensop.config import PlanningLevel
 from opensop.supply.explain import COLUMNS as SHORTFALL_COLUMNS
+from opensop.supply.explain import MIN_SHORTFALL
 from opensop.supply.inputs import ModelInputs
 from opensop.supply.lp import LinearProgram, Solution
 
@@ -266,7 +267,7 @@ def disaggregate(inputs: ModelInputs, frames: dict[str, pd.DataFrame]) -> dict[s
     short_rows = split[np.isin(split["demand_id"].to_numpy(), shortfalls["demand_id"].to_numpy())]
     short_values = _by_demand_row(shortfalls, short_rows, n_demand, ["backlog", "lost"])
     items = short_rows[["demand_id", "item_id"]].assign(**short_values)
-    items = items[(items["backlog"] > EPS) | (items["lost"] > EPS)]
+    items = items[items["backlog"] + items["lost"] >= MIN_SHORTFALL]
     items = items.merge(shortfalls.drop(columns=["backlog", "lost"]), on="demand_id")
     items = items.assign(quantity=items["backlog"] + items["lost"])[SHORTFALL_COLUMNS].reset_index(drop=True)
     return {

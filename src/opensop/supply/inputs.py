@@ -40,7 +40,7 @@ class ModelInputs:
     demand: pd.DataFrame  # product, region, site, t, demand_id, quantity, price, backlog_cost, lost_penalty, window
     backorders: pd.DataFrame  # product, region, site, quantity
     make: pd.DataFrame  # product, site, make_cost, subcontract_cost, subcontract_capacity
-    stock: pd.DataFrame  # product, site, on_hand, holding, max_stock, safety_stock, ss_penalty, end_target
+    stock: pd.DataFrame  # product, site, on_hand, holding, max_stock, safety_stock, ss_penalty, end_target, end_value
     receipts: pd.DataFrame  # product, site, t, quantity
     usage: pd.DataFrame  # product, site, resource, usage
     capacity: pd.DataFrame  # resource, site, kind, t, regular, overtime, overtime_cost, hours, max_overtime
@@ -151,11 +151,26 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
     stock["safety_stock"] = stock["safety_stock"].fillna(0.0)
     stock["ss_penalty"] = supply.safety_stock_penalty_rate * stock["unit_price"]
     stock["end_target"] = {
+        EndInventory.VALUED: 0.0 * stock["on_hand"],
         EndInventory.NONE: 0.0 * stock["on_hand"],
         EndInventory.SAFETY_STOCK: stock["safety_stock"],
         EndInventory.OPENING: stock["on_hand"],
     }[supply.end_inventory]
-    stock = stock[["item_id", "site_id", "on_hand", "holding", "max_stock", "safety_stock", "ss_penalty", "end_target"]]
+    worth = stock["unit_price"].fillna(stock["standard"])
+    stock["end_value"] = worth if supply.end_inventory is EndInventory.VALUED else 0.0 * stock["on_hand"]
+    stock = stock[
+        [
+            "item_id",
+            "site_id",
+            "on_hand",
+            "holding",
+            "max_stock",
+            "safety_stock",
+            "ss_penalty",
+            "end_target",
+            "end_value",
+        ]
+    ]
 
     usage = data.routings[["item_id", "site_id", "resource_id", "usage_per_unit"]].dropna()
     usage = usage.astype({"item_id": str, "site_id": str, "resource_id": str}).rename(
@@ -283,7 +298,7 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
 
     stock_all = _family_pairs(inputs.stock, weights)
     costs = unit_costs(data, stock_all.rename(columns={"site": "site_id"})).rename(columns={"site_id": "site"})
-    stock_all = stock_all.merge(costs[["item_id", "site", "holding"]], on=["item_id", "site"])
+    stock_all = stock_all.merge(costs[["item_id", "site", "holding", "standard"]], on=["item_id", "site"])
     stock_all = stock_all.merge(w[["item_id", "max_stock", "unit_price"]], on="item_id")
     item_stock = inputs.stock.rename(columns={"product": "item_id"})[
         ["item_id", "site", "on_hand", "safety_stock", "end_target"]
@@ -291,6 +306,9 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
     stock_all = stock_all.merge(item_stock, on=["item_id", "site"], how="left")
     stock_all = stock_all.fillna({"on_hand": 0.0, "safety_stock": 0.0, "end_target": 0.0, "max_stock": np.inf})
     stock_all["holding"] *= stock_all["weight"]
+    valued = config.supply.end_inventory is EndInventory.VALUED
+    worth = stock_all["unit_price"].fillna(stock_all["standard"])
+    stock_all["end_value"] = worth * stock_all["weight"] if valued else 0.0
     stock_all["ss_penalty"] = config.supply.safety_stock_penalty_rate * stock_all["unit_price"] * stock_all["weight"]
     stock_all["max_stock"] = (stock_all["max_stock"] / stock_all["weight"].where(stock_all["weight"] > 0)).fillna(
         np.inf
@@ -302,6 +320,7 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
         safety_stock=("safety_stock", "sum"),
         ss_penalty=("ss_penalty", "sum"),
         end_target=("end_target", "sum"),
+        end_value=("end_value", "sum"),
     )
 
     lattice = inputs.demand.rename(columns={"product": "item_id"}).drop(columns="demand_id")

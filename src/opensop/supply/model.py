@@ -64,7 +64,8 @@ def define_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfi
     """Decision variables with their bounds and unit costs.
 
     x_pst >= 0 (make), 0 <= sub_pst <= subcontract_capacity, 0 <= inv_pst <= max_stock_p (>= end target in the
-    last month), 0 <= ssv_pst <= SS_ps, tr_plt >= 0 (only if it arrives within the horizon), ship, lost >= 0,
+    last month), 0 <= ssv_pst <= SS_ps (costing the unit price more in the last month: valued end stock),
+    tr_plt >= 0 (only if it arrives within the horizon), ship, lost >= 0,
     0 <= back_prst <= sum of the last W months' demand (W = max_backlog_months; 0 when backlog is off or in the
     last month if it must be cleared), 0 <= ot_kt <= overtime capacity (machines), min <= hc_kt <= max (labour),
     hire, fire >= 0, buy_ucst >= 0 for receipt months t >= lead time, cinv_cst >= 0.
@@ -104,7 +105,7 @@ def define_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfi
         "safety_shortfall",
         ss[["product", "site", "t"]],
         upper=ss["safety_stock"].to_numpy(),
-        cost=ss["ss_penalty"].to_numpy(),
+        cost=ss["ss_penalty"].to_numpy() + np.where(ss["t"] == horizon - 1, ss["end_value"].to_numpy(), 0.0),
     )
     define_transfer_variables(lp, inputs)
     define_service_variables(lp, inputs, config)

@@ -35,10 +35,10 @@ KPI_KEYS = (
     "inventory_value",
     "cash_flow",
     "plan_cost",
-    "service_level",
+    "fill_rate",
     "units_lost",
 )
-HIGHER_IS_BETTER = {"revenue", "gross_margin", "margin_pct", "cash_flow", "service_level"}
+HIGHER_IS_BETTER = {"revenue", "gross_margin", "margin_pct", "cash_flow", "fill_rate"}
 
 
 def _kpis(page: Page, version: PlanVersion) -> dict[str, float]:

@@ -27,6 +27,7 @@ def test_every_total_line(projected: FinancialPlan) -> None:
     expected = {
         "units_demanded": 210.0,
         "units_served": 210.0,
+        "units_on_time": 210.0,  # every unit in its month: 80 + 130
         "units_lost": 0.0,
         "demand_revenue": 22300.0,  # 80 x 100 (list price in January) + 130 x 110 (price row from February)
         "revenue": 22300.0,

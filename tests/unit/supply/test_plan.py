@@ -79,17 +79,54 @@ def test_higher_priority_region_is_served_first() -> None:
 
 
 def test_safety_stock_is_held_when_the_penalty_exceeds_holding() -> None:
-    # SS 30; penalty 0.02 x 100 = 2 per unit-month > holding 1: stock 30 at the end of month 1 (it serves month
-    # 2); at the horizon's end the 30 units would cost 50 each to make for a penalty of 2: not held
+    # SS 30; penalty 0.02 x 100 = 2 per unit-month > holding 1: stock 30 at the end of month 1 (it serves month 2).
+    # Without an end-of-horizon rule the 30 units would cost 50 each to make in month 2 for a penalty of 2: not held
     safety = pd.DataFrame({"item_id": ["A"], "site_id": ["P"], "safety_stock": [30.0]})
-    result = plan(one_plant(), demand_of(50.0, 50.0), config_for(2), safety_stock=safety)
-    items = result.inventory[result.inventory["kind"] == "item"]
+    bare = plan(one_plant(), demand_of(50.0, 50.0), config_for(2, end_inventory=EndInventory.NONE), safety_stock=safety)
+    items = bare.inventory[bare.inventory["kind"] == "item"]
     assert items["quantity"].tolist() == pytest.approx([30.0, 0.0])
     assert items["below_safety_stock"].tolist() == pytest.approx([0.0, 30.0])
-    # with the end-of-horizon target at the safety stock, it is held in the last month too
+    # the default values the end stock: a unit short in the last month costs 2 + its standard 50 = 52, more than
+    # making it (50) and holding it a month (1): the plan ends with its safety stock and pays no end_stock line
+    valued = plan(one_plant(), demand_of(50.0, 50.0), config_for(2), safety_stock=safety)
+    items = valued.inventory[valued.inventory["kind"] == "item"]
+    assert items["quantity"].tolist() == pytest.approx([30.0, 30.0])
+    costs = valued.costs.set_index("line")["value"]
+    assert costs["end_stock"] == pytest.approx(0.0)
+    assert costs["production"] == pytest.approx(130 * 50.0)  # 50 + 50 sold + 30 kept
+    # a hard end target at the safety stock holds it too
     config = config_for(2, end_inventory=EndInventory.SAFETY_STOCK)
     held = plan(one_plant(), demand_of(50.0, 50.0), config, safety_stock=safety).inventory
     assert held[held["kind"] == "item"]["quantity"].tolist() == pytest.approx([30.0, 30.0])
+
+
+def test_valued_end_stock_is_left_short_when_it_costs_more_than_it_is_worth() -> None:
+    # subcontracting is the only way to make the last month's safety stock (regular 100 + overtime 20 are all used
+    # by demand 120 in each month) and costs 130, more than the unit is worth (price 100 + penalty 2): the plan
+    # ends 30 short and pays end_stock 30 x 100 = 3000
+    data = one_plant(
+        costs={
+            "item_id": ["A"],
+            "site_id": ["P"],
+            "material": [30.0],
+            "conversion": [20.0],
+            "subcontract_cost": [130.0],
+        }
+    )
+    safety = pd.DataFrame({"item_id": ["A"], "site_id": ["P"], "safety_stock": [30.0]})
+    result = plan(data, demand_of(120.0, 120.0), config_for(2), safety_stock=safety)
+    items = result.inventory[result.inventory["kind"] == "item"]
+    assert items["below_safety_stock"].tolist() == pytest.approx([30.0, 30.0])
+    costs = result.costs.set_index("line")["value"]
+    assert costs["end_stock"] == pytest.approx(30 * 100.0)
+    assert costs["subcontract"] == pytest.approx(0.0)
+    # at 70 a unit, subcontracting the safety stock is worth it: 30 units, no end_stock penalty
+    cheaper = one_plant(
+        costs={"item_id": ["A"], "site_id": ["P"], "material": [30.0], "conversion": [20.0], "subcontract_cost": [70.0]}
+    )
+    built = plan(cheaper, demand_of(120.0, 120.0), config_for(2), safety_stock=safety).costs.set_index("line")["value"]
+    assert built["end_stock"] == pytest.approx(0.0)
+    assert built["subcontract"] == pytest.approx(30 * 70.0)
 
 
 def test_end_inventory_target_opening_stock() -> None:
