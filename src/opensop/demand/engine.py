@@ -233,12 +233,11 @@ def _final(
         spec = CATALOGUE[ModelName(str(member))]
         parts.append(_member_forecast(options, spec, df[df["unique_id"].isin(ids)]))
         progress(int((selection.loc[selection["model"] == member, "unique_id"]).size))
-    combined = pd.concat(parts, ignore_index=True)
-    return combined.reindex(columns=[*KEYS, "forecast", *bound_columns(options.levels), "member"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def _member_forecast(options: EngineOptions, spec: ModelSpec, df: pd.DataFrame) -> pd.DataFrame:
-    """One model fitted on `df` and forecast: unique_id, ds, forecast, its native bounds (if any), member."""
+    """One model fitted on `df` and forecast: unique_id, ds, forecast, bounds (NaN without native intervals), member."""
     levels = list(options.levels)
     kwargs: dict[str, Any] = {"h": options.horizon}
     if spec.native_intervals:
@@ -249,8 +248,7 @@ def _member_forecast(options: EngineOptions, spec: ModelSpec, df: pd.DataFrame) 
         renamed[f"{member}-lo-{level}"] = f"lo_{level}"
         renamed[f"{member}-hi-{level}"] = f"hi_{level}"
     part = _run(options, [spec], "forecast", df, **kwargs).rename(columns=renamed)
-    kept = [c for c in [*KEYS, "forecast", *bound_columns(options.levels)] if c in part.columns]
-    return part[kept].assign(member=member)
+    return part.reindex(columns=[*KEYS, "forecast", *bound_columns(options.levels)]).assign(member=member)
 
 
 def forecast_series(

@@ -60,8 +60,16 @@ def test_every_model_meets_the_contract(model: ModelName) -> None:
 class AllMissing(Naive):  # type: ignore[misc]
     """A deliberately broken statsforecast model: the naive forecast with every value replaced by NaN."""
 
-    def forecast(self, y: np.ndarray, h: int, *args: Any, **kwargs: Any) -> dict[str, np.ndarray]:
-        out = super().forecast(y, h, *args, **kwargs)
+    def forecast(  # the full signature: statsforecast passes `level` only to models whose signature names it
+        self,
+        y: np.ndarray,
+        h: int,
+        X: np.ndarray | None = None,  # noqa: N803 - statsforecast's parameter names
+        X_future: np.ndarray | None = None,  # noqa: N803
+        level: list[int] | None = None,
+        fitted: bool = False,
+    ) -> dict[str, np.ndarray]:
+        out = super().forecast(y, h, X=X, X_future=X_future, level=level, fitted=fitted)
         return {key: np.full_like(value, np.nan, dtype="float64") for key, value in out.items()}
 
 
