@@ -46,6 +46,7 @@ def fuzz_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspa
     workspace.dispose()
 
 
+@pytest.mark.slow
 def test_no_operation_answers_500(fuzz_workspace: Workspace) -> None:
     """Each operation gets its own bounded Hypothesis run (schemathesis strategies, positive data)."""
     app = create_app(fuzz_workspace.settings, workspace=fuzz_workspace)
