@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any
 
 
 class Objective(StrEnum):
@@ -45,12 +45,6 @@ class ForecastEngine(StrEnum):
 
     LOCAL = "local"
     DASK = "dask"
-
-
-MAX_WORKERS = 2
-AUTO: Final = "auto"
-Workers: TypeAlias = int | Literal["auto"]
-"""Processes solving scenarios at once: a number up to MAX_WORKERS, or AUTO (parallel only when it repays)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +139,13 @@ class PlanningConfig:
 
     def content_hash(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+    def forecast_hash(self) -> str:
+        """The hash of what the statistical forecast depends on (forecast settings, reconciliation, horizon): a
+        kept forecast is reused across plans that differ only in their supply settings (a scenario's objective)."""
+        raw = self.to_dict()
+        keys = ("forecast", "reconciliation", "start_period", "horizon_months")
+        return hashlib.sha256(json.dumps({k: raw[k] for k in keys}, sort_keys=True).encode()).hexdigest()
 
 
 def _build(cls: type[Any], raw: dict[str, Any]) -> Any:

@@ -8,6 +8,7 @@ the web and CLI show the same results. Pure: frames in, frames out; the services
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -69,6 +70,9 @@ class CycleResult:
     supply: SupplyPlan | None = None
     finance: FinancialPlan | None = None
     kpis: pd.DataFrame | None = None
+    # A scenario's demand (levers applied to the consensus) and the investments its levers pay; None: the consensus.
+    scenario_demand: pd.DataFrame | None = None
+    investments: pd.DataFrame | None = None
 
     def require_supply(self) -> SupplyPlan:
         if self.supply is None:
@@ -86,16 +90,21 @@ class CycleResult:
         return self.consensus
 
     def supply_demand(self) -> pd.DataFrame:
-        """Consensus demand with the statistical intervals, as the supply plan expects it."""
+        """The demand the supply plan serves: a scenario's demand when levers made one, else the consensus with
+        every interval level the forecast made (lo_80, hi_80, lo_95, ...: a P90 risk lever plans on hi_80)."""
+        if self.scenario_demand is not None:
+            return self.scenario_demand
         consensus = self.require_consensus().plan
-        bounds = self.require_forecast().forecast[["item_id", "region_id", "period", "lo_95", "hi_95"]]
+        forecast = self.require_forecast().forecast
+        levels = interval_columns(forecast)
+        bounds = forecast[["item_id", "region_id", "period", *levels]]
         demand = consensus[["item_id", "region_id", "period", "consensus", "statistical"]].merge(
             bounds, on=["item_id", "region_id", "period"], how="left"
         )
         # The intervals were drawn around the statistical forecast; they move with the consensus.
         shift = demand["consensus"] - demand["statistical"]
-        demand["lo_95"] = (demand["lo_95"] + shift).clip(lower=0.0)
-        demand["hi_95"] = (demand["hi_95"] + shift).clip(lower=0.0)
+        for column in levels:
+            demand[column] = (demand[column] + shift).clip(lower=0.0)
         return demand.rename(columns={"consensus": "quantity"}).drop(columns="statistical")
 
 
@@ -192,7 +201,8 @@ def _finance(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
     plan = result.require_supply()
     if not plan.solve.is_ok:
         return replace(result, finance=FinancialPlan.empty())
-    return replace(result, finance=project(result.data, result.supply_demand(), plan, result.config))
+    finance = project(result.data, result.supply_demand(), plan, result.config, investments=result.investments)
+    return replace(result, finance=finance)
 
 
 def _kpi(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
@@ -258,6 +268,11 @@ def run_pipeline(
     """Run the steps in order up to and including `until`."""
     result = CycleResult(data, config, overrides if overrides is not None else pd.DataFrame(columns=OVERRIDE_COLUMNS))
     return run_steps(result, until=until, progress=progress)
+
+
+def interval_columns(frame: pd.DataFrame) -> list[str]:
+    """The forecast's interval bounds present in `frame` (lo_80, hi_80, lo_95, hi_95, ...), in a stable order."""
+    return sorted((c for c in frame.columns if re.fullmatch(r"(lo|hi)_\d+", str(c))), key=lambda c: (c[3:], c[:2]))
 
 
 def restore_forecast(cells: pd.DataFrame) -> DemandForecast:

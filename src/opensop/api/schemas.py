@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from opensop.cycle.permissions import Role
 from opensop.cycle.status import AssumptionStatus, DecisionStatus, OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
+from opensop.scenarios.levers import Lever
+from opensop.services import plan_runs
 
 MAX_ID = 2**31 - 2
 NO_NUL = r"^[^\x00]*$"
@@ -258,16 +260,26 @@ class OverrideRead(Schema):
 
 
 class ScenarioCreate(Schema):
+    """A scenario: levers (every kind of `opensop.scenarios.levers`, e.g. {"kind": "demand_change", "pct": 10})
+    applied in order, on the scenario `base` names when it answers one (a response to an assumption)."""
+
     name: Name
     description: Text = ""
-    levers: dict[str, Any] = Field(default_factory=dict)
+    base: Name = "base"
+    levers: Annotated[list[dict[str, Any]], Field(max_length=50)] = Field(default_factory=list)
+    config_overrides: dict[str, Any] = Field(default_factory=dict)
     config: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        return {"base": self.base, "levers": self.levers, "config_overrides": self.config_overrides}
 
 
 class ScenarioUpdate(Schema):
     expected_row_version: RowVersion
     description: Text | None = None
-    levers: dict[str, Any] | None = None
+    base: Name | None = None
+    levers: Annotated[list[dict[str, Any]], Field(max_length=50)] | None = None
+    config_overrides: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
     reason: Text = ""
 
@@ -276,7 +288,10 @@ class ScenarioRead(Schema):
     id: int
     name: str
     description: str
-    levers: dict[str, Any]
+    base: str
+    role: Literal["assumption", "response"]
+    levers: list[dict[str, Any]]
+    config_overrides: dict[str, Any]
     config: dict[str, Any] | None
     row_version: int
     created_by: str
@@ -374,6 +389,15 @@ class PlanRunCreate(Schema):
     label: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
     demand_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
     capacity_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
+    levers: Annotated[list[dict[str, Any]], Field(max_length=50)] | None = None
     until: Literal["consensus", "supply", "finance", "kpi"] | None = None
     config: dict[str, Any] | None = None
     reason: Text = ""
+
+    def plan_levers(self) -> tuple[Lever, ...] | None:
+        """The quick percentages then the scenario levers (every kind of `opensop.scenarios.levers`); None when
+        the body names none, so an in-place re-plan keeps the version's own levers."""
+        quick = plan_runs.Levers(self.demand_pct, self.capacity_pct).to_levers()
+        if self.levers is None and not quick:
+            return None
+        return quick + plan_runs.parse_levers(self.levers or [])

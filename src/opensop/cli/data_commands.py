@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.table import Table
 
 from opensop.cli.console import console, print_counts, print_report
 from opensop.cli.progress import stages
@@ -110,13 +111,17 @@ def _write(data: PlanningData, output: Path, file_format: str) -> None:
 
 
 def status() -> None:
-    """What the workspace holds: the loads, their sizes and their quality."""
-    from opensop.services import imports
+    """What the workspace holds: the loads, their sizes and their quality, and the latest cycle's plan versions."""
+    from opensop.services import cycles, imports, plans
+    from opensop.services.auth import Principal
     from opensop.services.workspace import open_workspace
 
     workspace = open_workspace(STATE.settings)
     try:
         loads = imports.list_loads(workspace)
+        actor = Principal.system(STATE.actor)
+        cycle = next(iter(cycles.list_cycles(workspace, actor=actor)), None)
+        versions = plans.list_versions(workspace, actor=actor, cycle_id=cycle.id) if cycle is not None else []
     finally:
         workspace.dispose()
     console.print(f"Workspace: {STATE.settings.workspace.resolve()}")
@@ -129,6 +134,26 @@ def status() -> None:
         f"{latest.warning_count} warning(s), from {latest.source}"
     )
     print_counts(f"Load #{latest.id}", latest.row_counts)
+    if cycle is None:
+        console.print("No planning cycle yet: `opensop plan` opens the cycle of the latest actuals and plans it.")
+        return
+    table = Table(
+        title=f"Cycle {cycle.period:%Y-%m} ({cycle.status}, horizon {cycle.horizon_start:%Y-%m} to "
+        f"{cycle.horizon_end:%Y-%m}): {len(versions)} plan version(s)"
+    )
+    for column in ("version", "scenario", "status", "rows", "content hash", "created by", "created at"):
+        table.add_column(column)
+    for version in versions:
+        table.add_row(
+            str(version.id),
+            version.scenario,
+            version.status,
+            f"{version.row_count:,}",
+            version.content_hash[:16],
+            version.created_by,
+            f"{version.created_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
 
 
 def demo_data(

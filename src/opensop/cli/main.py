@@ -45,7 +45,10 @@ def main(
 def run() -> None:
     """Entry point of the `opensop` script."""
     try:
-        app(standalone_mode=False)
+        # without standalone mode, click returns a command's `typer.Exit(code)` instead of raising it
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except OpenSOPError as error:
         if STATE.debug:
             raise

@@ -95,20 +95,13 @@ def store_plan(
     request = plan_runs.PlanRequest(
         cycle_id=cycle.id, label=label, until=until, config=config, reason=f"opensop plan ({label})"
     )
-    run = runs.start_here(workspace, actor=actor, step=plan_runs.PLAN_STEP, params=request.to_params())
-    try:
-        with counted("Planning") as bar:
-            outcome = plan_runs.plan_and_store(
-                workspace,
-                actor=actor,
-                request=request,
-                run_id=run.id,
-                progress=lambda fraction, _message: bar(round(fraction * 100), 100),
-            )
-    except BaseException as error:
-        runs.finish_run(workspace, run.id, error=str(error) or f"interrupted ({type(error).__name__})")
-        raise
-    runs.finish_run(workspace, run.id, result=outcome.summary)
+    with counted("Planning") as bar:
+        run, outcome = runs.plan_here(
+            workspace,
+            actor=actor,
+            request=request,
+            progress=lambda fraction, _message: bar(round(fraction * 100), 100),
+        )
     print_demand_summary(outcome.result)
     print_supply_summary(outcome.result)
     print_finance_summary(outcome.result)

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from opensop.cli.console import console
 from opensop.cli.progress import stages
 from opensop.cli.state import STATE
-from opensop.config import AUTO, MAX_WORKERS, Workers
 from opensop.errors import SourceError
 
 if TYPE_CHECKING:
@@ -25,15 +25,6 @@ def _actor() -> Principal:
     from opensop.services.auth import Principal
 
     return Principal.system(STATE.actor)
-
-
-def _workers(value: str) -> Workers:
-    """`auto` or a number of processes from 1 to MAX_WORKERS."""
-    if value == AUTO:
-        return AUTO
-    if value.isdigit() and 1 <= int(value) <= MAX_WORKERS:
-        return int(value)
-    raise typer.BadParameter(f"give auto or a number from 1 to {MAX_WORKERS}, not {value!r}", param_hint="--workers")
 
 
 @scenario.command("create")
@@ -75,7 +66,7 @@ def seed() -> None:
 
 @scenario.command("list")
 def list_() -> None:
-    """The stored scenarios and their levers."""
+    """The stored scenarios: their levers, whether they assume or decide, and what they answer."""
     from opensop.services import scenario_runs
     from opensop.services.workspace import open_workspace
 
@@ -85,11 +76,34 @@ def list_() -> None:
     finally:
         workspace.dispose()
     table = Table(title="Scenarios")
-    for column in ("name", "levers", "description"):
+    for column in ("name", "role", "answers", "levers", "description"):
         table.add_column(column)
     for item in stored:
-        table.add_row(item.name, ", ".join(type(lever).__name__ for lever in item.levers), item.description)
+        table.add_row(
+            item.name,
+            "response" if item.is_response else "assumption",
+            item.base if item.base != "base" else "",
+            ", ".join(lever.kind for lever in item.levers),
+            item.description,
+        )
     console.print(table)
+
+
+@scenario.command("delete")
+def delete(
+    name: Annotated[str, typer.Argument(help="Name of the stored scenario.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")] = "",
+) -> None:
+    """Delete a stored scenario (its plan versions stay, with their history)."""
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
+    workspace = open_workspace(STATE.settings)
+    try:
+        scenario_runs.delete_scenario(workspace, actor=_actor(), name=name, reason=reason)
+    finally:
+        workspace.dispose()
+    console.print(f"Scenario {name!r} deleted.")
 
 
 @scenario.command("compare")
@@ -97,31 +111,25 @@ def compare(
     names: Annotated[list[str] | None, typer.Argument(help="Scenarios to compare (default: all stored).")] = None,
     csv: Annotated[Path | None, typer.Option(help="Folder to write the comparison as CSV files.")] = None,
     excel: Annotated[Path | None, typer.Option(help="Excel workbook to write the comparison to.")] = None,
-    workers: Annotated[
-        str,
-        typer.Option(
-            help="Scenarios solved at once: auto (parallel processes only when the batch repays starting them) or N."
-        ),
-    ] = AUTO,
 ) -> None:
-    """Run the base and the scenarios on the latest data and compare KPIs, money and what breaks."""
+    """Plan each scenario on the open cycle's working draft (its forecast and overrides), store each as a draft
+    version, and compare KPIs, money and what breaks; the recommendation picks decisions, never assumptions."""
     from opensop.scenarios import to_csv, to_excel
     from opensop.services import scenario_runs
     from opensop.services.workspace import open_workspace
 
-    processes = _workers(workers)
     workspace = open_workspace(STATE.settings)
     try:
         with stages("Scenarios") as stage:
-            stage("planning the base and each scenario")
-            comparison = scenario_runs.compare_scenarios(
-                workspace, actor=_actor(), names=names or (), workers=processes
+            outcome = scenario_runs.compare_scenarios(
+                workspace, actor=_actor(), names=names or (), progress=lambda name: stage(f"planning {name}")
             )
     finally:
         workspace.dispose()
+    comparison = outcome.comparison
     kpis = comparison.kpis
     scenario_columns = [c for c in kpis.columns if c not in ("kpi", "label", "unit", "better")]
-    table = Table(title=f"Scenario comparison (base: {comparison.base})")
+    table = Table(title=f"Scenario comparison (base: the working draft v{outcome.base_version_id})")
     table.add_column("kpi")
     for name in scenario_columns:
         table.add_column(name, justify="right")
@@ -129,14 +137,24 @@ def compare(
         values = [row.label] + [f"{float(v):,.2f}" for v in row[-len(scenario_columns) :]]
         table.add_row(*map(str, values))
     console.print(table)
-    ranking = Table(title="Recommendation")
-    for column in ("rank", "scenario", "score", "reasons"):
+    ranking = Table(title="Ranking (responses against what they answer, assumptions against the base)")
+    for column in ("rank", "scenario", "role", "version", "score", "reasons"):
         ranking.add_column(column)
-    for rank, name, score, reasons in comparison.ranking[["rank", "scenario", "score", "reasons"]].itertuples(
-        index=False, name=None
-    ):
-        ranking.add_row(str(rank), str(name), f"{score:,.0f}", str(reasons))
+    for rank, name, role, score, reasons in comparison.ranking[
+        ["rank", "scenario", "role", "score", "reasons"]
+    ].itertuples(index=False, name=None):
+        version = outcome.versions.get(str(name))
+        ranking.add_row(
+            str(rank),
+            str(name),
+            str(role),
+            f"v{version}" if version else "",
+            "" if pd.isna(score) else f"{score:,.0f}",
+            str(reasons),
+        )
     console.print(ranking)
+    for sentence in comparison.recommendations or ("No response scenario to recommend: only assumptions compared.",):
+        console.print(f"Recommendation: {sentence}")
     if csv:
         to_csv(comparison, csv)
         console.print(f"Comparison written to {csv}/")

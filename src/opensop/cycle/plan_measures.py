@@ -2,10 +2,11 @@
 
 A version is the only thing a page reads, so it holds everything the reviews show and everything a re-plan needs:
 
-* demand: `statistical_demand` (the coherent statistical forecast the consensus starts from), its item interval
-  `statistical_lo_95` / `statistical_hi_95` (the supply step sizes safety stocks from it), each source's view where
-  it differs from the statistical forecast (`<source>_view`, sparse: most cells carry no override), and
-  `consensus_demand`;
+* demand: `statistical_demand` (the coherent statistical forecast the consensus starts from), its item intervals
+  `statistical_lo_<level>` / `statistical_hi_<level>` for every level the forecast made (the supply step sizes
+  safety stocks from the 95 % one, a P90 risk lever plans on hi_80), each source's view where it differs from the
+  statistical forecast (`<source>_view`, sparse: most cells carry no override), and `consensus_demand` — for a
+  scenario version, the demand its levers made from the consensus (what its supply plan serves);
 * supply: the supply plan's own measures (production_*, inventory_*, demand, served, backlog, lost, capacity_*, ...);
 * finance: `fin_<line>` per finance line (the names would collide with supply quantities such as `purchases`),
   except `revenue`, which the cycle rules look for under its own name.
@@ -17,16 +18,19 @@ content hash, shared by every process, and gone when the version is.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from opensop.cycle.steps import CONSENSUS_MEASURE, STATISTICAL_MEASURE
 from opensop.demand.consensus import SOURCES
 from opensop.finance.lines import COLUMNS as FINANCE_COLUMNS
 from opensop.finance.projection import FinancialPlan
-from opensop.pipeline import CycleResult
+from opensop.pipeline import CycleResult, interval_columns
 from opensop.schema.frames import CELL
 
 FINANCE_PREFIX = "fin_"
+STATISTICAL_PREFIX = "statistical_"
 LOWER_MEASURE = "statistical_lo_95"
 UPPER_MEASURE = "statistical_hi_95"
 VIEW_SUFFIX = "_view"
@@ -39,9 +43,13 @@ def _cells(frame: pd.DataFrame, measure: str, column: str) -> pd.DataFrame:
 def plan_measures(result: CycleResult) -> pd.DataFrame:
     """Long measure rows (measure, item_id, region_id, site_id, resource_id, family_id, period, value) of a run."""
     consensus = result.require_consensus().plan
-    parts = [_cells(consensus, STATISTICAL_MEASURE, "statistical"), _cells(consensus, CONSENSUS_MEASURE, "consensus")]
+    parts = [_cells(consensus, STATISTICAL_MEASURE, "statistical")]
+    if result.scenario_demand is not None:
+        parts.append(_cells(result.scenario_demand, CONSENSUS_MEASURE, "quantity"))
+    else:
+        parts.append(_cells(consensus, CONSENSUS_MEASURE, "consensus"))
     forecast = result.require_forecast().forecast
-    parts += [_cells(forecast, LOWER_MEASURE, "lo_95"), _cells(forecast, UPPER_MEASURE, "hi_95")]
+    parts += [_cells(forecast, f"{STATISTICAL_PREFIX}{column}", column) for column in interval_columns(forecast)]
     for source in SOURCES:
         differs = consensus[str(source)] != consensus["statistical"]
         parts.append(_cells(consensus[differs], f"{source}{VIEW_SUFFIX}", str(source)))
@@ -69,12 +77,12 @@ def statistical_cells(measures: pd.DataFrame) -> pd.DataFrame | None:
     frame a full run would."""
     if not (measures["measure"] == STATISTICAL_MEASURE).any():
         return None
-    names = {STATISTICAL_MEASURE: "forecast", LOWER_MEASURE: "lo_95", UPPER_MEASURE: "hi_95"}
+    names = {STATISTICAL_MEASURE: "forecast"}
+    kept = sorted(str(m) for m in measures["measure"].unique() if re.fullmatch(r"statistical_(lo|hi)_\d+", str(m)))
+    names |= {measure: measure.removeprefix(STATISTICAL_PREFIX) for measure in kept}
     cells = _wide(measures, names)
     cells = cells[cells["forecast"].notna()]
-    cells = cells.astype(
-        {"item_id": "string", "region_id": "string", "forecast": float, "lo_95": float, "hi_95": float}
-    )
+    cells = cells.astype({"item_id": "string", "region_id": "string", **dict.fromkeys(names.values(), float)})
     cells["period"] = pd.to_datetime(cells["period"]).astype("datetime64[ns]")
     return cells.sort_values(CELL).reset_index(drop=True)
 

@@ -6,7 +6,6 @@ compare(results, base=...) -> Comparison;  gap_analysis(data, demand, result) ->
 to_csv(report, directory), to_excel(report, path);  seed_scenarios() -> the demo's four scenarios
 """
 
-from opensop.config import AUTO, MAX_WORKERS, Workers
 from opensop.scenarios.compare import GOODWILL_RATE, Comparison, compare
 from opensop.scenarios.export import to_csv, to_excel
 from opensop.scenarios.gaps import GapAnalysis, gap_analysis
@@ -14,6 +13,7 @@ from opensop.scenarios.levers import (
     LEVERS,
     CapacityChange,
     CapacityInvestment,
+    CapacityScale,
     CostChange,
     DemandChange,
     DemandRisk,
@@ -29,7 +29,17 @@ from opensop.scenarios.levers import (
     SupplierLoss,
     lever_from_dict,
 )
-from opensop.scenarios.run import ScenarioResult, choose_workers, run, run_many, stack, usable_cores
+from opensop.scenarios.run import (
+    AUTO,
+    MAX_WORKERS,
+    ScenarioResult,
+    Workers,
+    choose_workers,
+    run,
+    run_many,
+    stack,
+    usable_cores,
+)
 from opensop.scenarios.scenario import Scenario
 from opensop.scenarios.seeds import BASE, seed_scenarios
 
@@ -41,6 +51,7 @@ __all__ = [
     "MAX_WORKERS",
     "CapacityChange",
     "CapacityInvestment",
+    "CapacityScale",
     "Comparison",
     "CostChange",
     "DemandChange",

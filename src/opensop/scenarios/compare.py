@@ -1,20 +1,28 @@
 """Scenario comparison: KPIs and financials side by side, deltas vs the base, what breaks, a ranked recommendation.
 
-Scoring (EUR, higher is better), for scenario s against the base b:
+Scenarios are of two kinds. An *assumption* says what may happen (a demand shock, a supplier lost, a line down);
+a *response* holds at least one lever the company decides (overtime, a shift, an investment, a price, a service
+target: `opensop.scenarios.levers.Lever.decision`) and answers the scenario its `base` names — an assumption, or
+the base plan. The recommendation ranks responses only: an assumption that "wins" because it assumes more demand
+is no decision anyone can take.
 
-    margin_gain  = contribution_s - contribution_b          (gross margin after holding; opensop.finance.lines)
-    investment   = investment_s - investment_b              (capacity levers paid in the horizon)
-    service_loss = late_value_s - late_value_b              (value of demand not served on time, kpi.late_value)
+Scoring (EUR, higher is better), for scenario s against its reference r — the scenario it responds to for a
+response, the base for an assumption (its impact):
+
+    margin_gain  = contribution_s - contribution_r          (gross margin after holding; opensop.finance.lines)
+    investment   = investment_s - investment_r              (capacity levers paid in the horizon)
+    service_loss = late_value_s - late_value_r              (value of demand not served on time, kpi.late_value)
     score        = margin_gain - investment - goodwill_rate x service_loss
 
 The goodwill rate (default 0.5, the default lost-sales rate of the policies) prices the customers' goodwill of a
-late or lost unit on top of the margin already lost with it. The base scores 0; infeasible scenarios have no
-score and rank last; the recommendation is the best score (ties: the scenario listed first).
+late or lost unit on top of the margin already lost with it. The base scores 0; infeasible or failed scenarios
+have no score and rank last. Under each reference, the response of best positive score is recommended (ties: the
+one listed first); when none beats doing nothing, the recommendation says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +48,7 @@ class Comparison:
     financials: pd.DataFrame
     issues: pd.DataFrame
     ranking: pd.DataFrame
+    recommendations: tuple[str, ...] = ()
 
     @property
     def recommended(self) -> str:
@@ -95,7 +104,10 @@ def _issues(results: Sequence[ScenarioResult]) -> pd.DataFrame:
                     [
                         {
                             "scenario": r.name,
-                            "kind": "infeasible",
+                            # a time-out is a time-out, not a proof that no plan exists
+                            "kind": "infeasible"
+                            if r.supply.solve.status == "infeasible"
+                            else str(r.supply.solve.status),
                             "subject": str(r.supply.solve.status),
                             "first_period": pd.NaT,
                             "months": 0,
@@ -145,27 +157,74 @@ def _issues(results: Sequence[ScenarioResult]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[ISSUE_COLUMNS]
 
 
-def _ranking(kpis: pd.DataFrame, results: Sequence[ScenarioResult], base: str, goodwill_rate: float) -> pd.DataFrame:
+def decision_score(
+    kpis: Mapping[str, float], reference: Mapping[str, float], goodwill_rate: float = GOODWILL_RATE
+) -> float:
+    """The score of the module docstring from two KPI catalogues (kpi -> value): the one rule every door ranks by."""
+    margin = float(kpis["contribution"]) - float(reference["contribution"])
+    invest = float(kpis["investment"]) - float(reference["investment"])
+    loss = float(kpis["late_value"]) - float(reference["late_value"])
+    return margin - invest - goodwill_rate * loss
+
+
+def _catalogue(column: pd.Series) -> dict[str, float]:
+    return {str(kpi): float(v) for kpi, v in column.items()}
+
+
+def _references(results: Sequence[ScenarioResult], base: str) -> dict[str, tuple[str, str]]:
+    """scenario -> (role, reference): what each scenario is measured against (module docstring)."""
+    names = {r.name for r in results}
+    out: dict[str, tuple[str, str]] = {}
+    for r in results:
+        if r.name == base:
+            out[r.name] = ("base", base)
+        elif r.scenario.is_response:
+            reference = r.scenario.base if r.scenario.base in names and r.scenario.base != r.name else base
+            out[r.name] = ("response", reference)
+        else:
+            out[r.name] = ("assumption", base)
+    return out
+
+
+def _ranking(
+    kpis: pd.DataFrame,
+    results: Sequence[ScenarioResult],
+    base: str,
+    goodwill_rate: float,
+    failures: Mapping[str, str],
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     value = kpis.set_index("kpi")
+    references = _references(results, base)
+    ok = {r.name for r in results if r.is_ok}
     rows = []
     for r in results:
-        change = (value[r.name].astype(float) - value[base].astype(float)).to_dict()
+        role, reference = references[r.name]
+        usable = r.is_ok and reference in ok
+        change = (value[r.name].astype(float) - value[reference].astype(float)).to_dict() if usable else {}
 
         def delta(name: str, change: dict[object, float] = change) -> float:
-            return float(change[name])
+            return float(change.get(name, np.nan))
 
         margin, invest, loss = delta("contribution"), delta("investment"), delta("late_value")
         fill = delta("fill_rate")
-        score = margin - invest - goodwill_rate * loss if r.is_ok else np.nan
-        reasons = (
-            f"contribution {margin:+,.0f} EUR; investment {invest:+,.0f} EUR; value not served on time "
-            f"{loss:+,.0f} EUR; fill rate {100 * fill:+.1f} pts"
-            if r.is_ok
-            else f"no feasible plan ({r.supply.solve.status})"
+        score = (
+            decision_score(_catalogue(value[r.name]), _catalogue(value[reference]), goodwill_rate) if usable else np.nan
         )
+        against = "" if reference == r.name else f" vs {reference}"
+        if usable:
+            reasons = (
+                f"{role}{against}: contribution {margin:+,.0f} EUR; investment {invest:+,.0f} EUR; value not served "
+                f"on time {loss:+,.0f} EUR; fill rate {100 * fill:+.1f} pts"
+            )
+        elif not r.is_ok:
+            reasons = f"{role}: no feasible plan ({r.supply.solve.status})"
+        else:
+            reasons = f"{role}: its reference {reference!r} has no feasible plan"
         rows.append(
             {
                 "scenario": r.name,
+                "role": role,
+                "reference": reference,
                 "score": score,
                 "margin_gain": margin,
                 "investment": invest,
@@ -174,19 +233,45 @@ def _ranking(kpis: pd.DataFrame, results: Sequence[ScenarioResult], base: str, g
                 "reasons": reasons,
             }
         )
+    for name, why in failures.items():
+        rows.append(
+            {"scenario": name, "role": "failed", "reference": base, "score": np.nan, "margin_gain": np.nan,
+             "investment": np.nan, "service_loss": np.nan, "fill_rate_delta": np.nan, "reasons": f"failed: {why}"}
+        )  # fmt: skip
     out = pd.DataFrame(rows)
     out["order"] = np.arange(len(out))
     out = out.sort_values(["score", "order"], ascending=[False, True], na_position="last", kind="stable")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
-    out["recommended"] = (out["rank"] == 1) & out["score"].notna()
-    columns = ["rank", "scenario", "score", "margin_gain", "investment", "service_loss", "fill_rate_delta"]
-    return out[[*columns, "recommended", "reasons"]].reset_index(drop=True)
+    out["recommended"] = False
+    sentences = []
+    responses = out[out["role"] == "response"]
+    for reference in dict.fromkeys(responses["reference"]):
+        mine = responses[responses["reference"] == reference]
+        best = mine[mine["score"] > EPS].head(1)
+        if len(best):
+            row = best.iloc[0]
+            out.loc[best.index, "recommended"] = True
+            sentences.append(
+                f"Under {reference!r}: decide {row['scenario']!r} (score {row['score']:+,.0f} EUR: contribution "
+                f"{row['margin_gain']:+,.0f} EUR, investment {row['investment']:+,.0f} EUR, value not served on time "
+                f"{row['service_loss']:+,.0f} EUR)."
+            )
+        else:
+            sentences.append(f"Under {reference!r}: no response beats keeping the plan as it is.")
+    columns = ["rank", "scenario", "role", "reference", "score", "margin_gain", "investment", "service_loss"]
+    ranking = out[[*columns, "fill_rate_delta", "recommended", "reasons"]].reset_index(drop=True)
+    return ranking, tuple(sentences)
 
 
 def compare(
-    results: Sequence[ScenarioResult], *, base: str | None = None, goodwill_rate: float = GOODWILL_RATE
+    results: Sequence[ScenarioResult],
+    *,
+    base: str | None = None,
+    goodwill_rate: float = GOODWILL_RATE,
+    failures: Mapping[str, str] | None = None,
 ) -> Comparison:
-    """Compare scenario results against `base` (a scenario name; default the first result)."""
+    """Compare scenario results against `base` (a scenario name; default the first result). `failures`: scenarios
+    that could not be planned at all (name -> why), listed last in the ranking rather than aborting the rest."""
     if not results:
         raise ValueError("nothing to compare")
     names = [r.name for r in results]
@@ -196,11 +281,13 @@ def compare(
     if not next(r for r in results if r.name == chosen).is_ok:
         raise ValueError(f"the base scenario {chosen!r} has no feasible plan to compare against")
     kpis = _kpis(results)
+    ranking, recommendations = _ranking(kpis, results, chosen, goodwill_rate, failures or {})
     return Comparison(
         base=chosen,
         kpis=kpis,
         deltas=_deltas(kpis, names, chosen),
         financials=_financials(results),
         issues=_issues(results),
-        ranking=_ranking(kpis, results, chosen, goodwill_rate),
+        ranking=ranking,
+        recommendations=recommendations,
     )

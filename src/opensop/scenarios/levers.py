@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter, ValidationError
 
 from opensop.config import Objective, PlanningConfig
 from opensop.errors import InvalidRequest
@@ -68,9 +69,14 @@ def _horizon_end(inputs: ScenarioInputs) -> pd.Timestamp:
 
 
 class Lever:
-    """Base of the levers: `kind` names the lever in JSON; subclasses are frozen dataclasses."""
+    """Base of the levers: `kind` names the lever in JSON; subclasses are frozen dataclasses.
+
+    `decision`: whether the lever is something the company decides (overtime, a shift, an investment, a price, a
+    service target, a launch) rather than something it assumes will happen (a demand shock, a supplier lost, a
+    line down). The recommendation ranks decisions under each assumption, never an assumption itself."""
 
     kind: ClassVar[str] = ""
+    decision: ClassVar[bool] = False
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
         raise NotImplementedError
@@ -119,6 +125,7 @@ class LaunchProduct(Lever):
     components, costs, sourcing, prices x price_factor), demand = like item's demand x volume_factor from launch."""
 
     kind: ClassVar[str] = "launch_product"
+    decision: ClassVar[bool] = True
     item_id: str = ""
     like_item_id: str = ""
     launch_period: str = ""
@@ -166,6 +173,7 @@ class EndOfLife(Lever):
     """The item is phased out: lifecycle phase_out, end_period set, demand after end_period set to 0."""
 
     kind: ClassVar[str] = "end_of_life"
+    decision: ClassVar[bool] = True
     item_id: str = ""
     end_period: str = ""
 
@@ -217,6 +225,7 @@ class CapacityChange(Lever):
     `cost_per_month` (e.g. the extra shift's premium) is paid each month, as an investment line labelled `label`."""
 
     kind: ClassVar[str] = "capacity_change"
+    decision: ClassVar[bool] = True
     resource_id: str = ""
     period_from: str = ""
     period_to: str | None = None
@@ -241,6 +250,45 @@ class CapacityChange(Lever):
         )
         investments = _add_investments(inputs, paid[paid["amount"] != 0])
         return replace(inputs, data=_set_capacity(inputs.data, self.resource_id, months), investments=investments)
+
+
+@dataclass(frozen=True)
+class CapacityScale(Lever):
+    """Every resource in `resource_ids` (all when empty) keeps (1 + pct/100) of its regular and overtime capacity
+    from period_from to period_to (default: the whole horizon). Written as calendar rows, so labour pools scale too:
+    their hours follow the calendar (`opensop.supply.capacity`), where scaling the resource's standard capacity
+    alone would leave them untouched. A cut (pct < 0) is an assumption; added capacity is a decision."""
+
+    kind: ClassVar[str] = "capacity_scale"
+    pct: float = 0.0
+    resource_ids: tuple[str, ...] = ()
+    period_from: str | None = None
+    period_to: str | None = None
+
+    @property
+    def is_decision(self) -> bool:
+        return self.pct > 0
+
+    def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
+        start = (
+            month_start(self.period_from)
+            if self.period_from
+            else month_start(str(pd.to_datetime(inputs.demand["period"]).min().date()))
+        )
+        end = month_start(self.period_to) if self.period_to else _horizon_end(inputs)
+        periods = pd.date_range(start, end, freq="MS")
+        known = sorted(set(inputs.data.resources["resource_id"].astype(str)))
+        missing = sorted(set(self.resource_ids) - set(known))
+        if missing:
+            raise InvalidRequest(f"capacity_scale: resource(s) {', '.join(missing)} do not exist")
+        data = inputs.data
+        factor = max(0.0, 1.0 + self.pct / 100.0)
+        for resource_id in self.resource_ids or tuple(known):
+            months = _current_capacity(data, resource_id, periods)
+            months["regular"] *= factor
+            months["overtime"] *= factor
+            data = _set_capacity(data, resource_id, months)
+        return replace(inputs, data=data)
 
 
 @dataclass(frozen=True)
@@ -269,6 +317,7 @@ class CapacityInvestment(Lever):
     month; `cost` is paid in `start_period` (an investment line)."""
 
     kind: ClassVar[str] = "capacity_investment"
+    decision: ClassVar[bool] = True
     resource_id: str = ""
     start_period: str = ""
     added_capacity: float = 0.0
@@ -391,6 +440,7 @@ class PriceChange(Lever):
     price then x (1 + pct/100)."""
 
     kind: ClassVar[str] = "price_change"
+    decision: ClassVar[bool] = True
     pct: float = 0.0
     family_ids: tuple[str, ...] = ()
     region_ids: tuple[str, ...] = ()
@@ -426,6 +476,7 @@ class ServiceLevelTarget(Lever):
     """policies.service_level = service_level for `abc_classes` (all when empty); drives the safety stock."""
 
     kind: ClassVar[str] = "service_level_target"
+    decision: ClassVar[bool] = True
     service_level: float = 0.95
     abc_classes: tuple[str, ...] = ()
 
@@ -446,6 +497,7 @@ class SetObjective(Lever):
     """The supply LP's objective: min_cost or max_margin."""
 
     kind: ClassVar[str] = "objective"
+    decision: ClassVar[bool] = True
     objective: str = str(Objective.MIN_COST)
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
@@ -477,6 +529,7 @@ LEVERS: dict[str, type[Lever]] = {
         LaunchProduct,
         EndOfLife,
         CapacityChange,
+        CapacityScale,
         ResourceOutage,
         CapacityInvestment,
         SupplierLoss,
@@ -490,17 +543,36 @@ LEVERS: dict[str, type[Lever]] = {
 }
 
 
-def lever_from_dict(raw: dict[str, Any]) -> Lever:
-    """Rebuild a lever from `Lever.to_dict` output (lists become tuples)."""
+def is_decision(lever: Lever) -> bool:
+    """Whether the lever is decided by the company (see `Lever`); a lever may decide by its value."""
+    return bool(getattr(lever, "is_decision", type(lever).decision))
+
+
+def lever_from_dict(raw: dict[str, Any], *, position: int | None = None) -> Lever:
+    """A lever from its JSON (`Lever.to_dict`), every field checked against the lever's types (pydantic), so a
+    bad lever is refused where it enters — naming its position, kind and field — not when a plan runs."""
+    where = f"lever {position}" if position is not None else "lever"
+    if not isinstance(raw, dict):
+        raise InvalidRequest(f"{where} is not an object", hint='write e.g. {"kind": "demand_change", "pct": 10}')
     body = dict(raw)
     kind = body.pop("kind", None)
     if kind not in LEVERS:
-        raise InvalidRequest(f"unknown lever kind {kind!r}", hint=f"one of {sorted(LEVERS)}")
+        raise InvalidRequest(f"{where}: unknown lever kind {kind!r}", hint=f"one of {', '.join(sorted(LEVERS))}")
     cls = LEVERS[kind]
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    unknown = set(body) - names
+    unknown = sorted(set(body) - names)
     if unknown:
-        raise InvalidRequest(f"unknown setting(s) {sorted(unknown)} for lever {kind}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in body.items()}
-    lever: Lever = cls(**values)
+        raise InvalidRequest(
+            f"{where} ({kind}): unknown setting(s) {', '.join(unknown)}", hint=f"settings: {', '.join(sorted(names))}"
+        )
+    try:
+        lever: Lever = TypeAdapter(cls).validate_python(body, strict=False)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"]) or kind
+        raise InvalidRequest(f"{where} ({kind}): {field}: {problem['msg']}") from error
+    for name in names:
+        value = getattr(lever, name)
+        if isinstance(value, float) and not np.isfinite(value):
+            raise InvalidRequest(f"{where} ({kind}): {name} must be a finite number")
     return lever

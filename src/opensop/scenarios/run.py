@@ -17,16 +17,20 @@ import types
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Final, Literal, TypeAlias
 
 import pandas as pd
 
 from opensop import supply
-from opensop.config import AUTO, MAX_WORKERS, PlanningConfig, Workers
+from opensop.config import PlanningConfig
 from opensop.finance import FinancialPlan, project
 from opensop.kpi import KpiInputs, compute, not_available
-from opensop.scenarios.scenario import Scenario
+from opensop.scenarios.scenario import Scenario, resolved
 from opensop.schema import PlanningData
 
+MAX_WORKERS = 2
+AUTO: Final = "auto"
+Workers: TypeAlias = int | Literal["auto"]
 # Wall time from creating the pool to both workers ready, measured on the idle 2-core dev machine with bytecode
 # compiled: 1.1 s from a script, 2.8 s from the `opensop` command (the forkserver imports what its main imports;
 # 7.8 s without compiled bytecode), 0.1 s once this process has started the forkserver. AUTO uses the command's.
@@ -207,6 +211,7 @@ def run_many(
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must be unique: {names}")
+    scenarios = resolved(scenarios)
     batch = _Batch(base_data, base_demand, config, accuracy)
     if workers == AUTO:
         if not scenarios:

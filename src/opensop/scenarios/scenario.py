@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from opensop.config import PlanningConfig
 from opensop.errors import InvalidRequest
-from opensop.scenarios.levers import Lever, ScenarioInputs, lever_from_dict, no_investments
+from opensop.scenarios.levers import Lever, ScenarioInputs, is_decision, lever_from_dict, no_investments
 from opensop.schema import PlanningData
 
 
@@ -39,17 +40,35 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Scenario:
-        unknown = set(raw) - {"name", "description", "base", "levers", "config_overrides"}
+        """The scenario a JSON document describes; anything malformed is refused here, naming the lever."""
+        unknown = sorted(set(raw) - {"name", "description", "base", "levers", "config_overrides"})
         if unknown:
-            raise InvalidRequest(f"unknown scenario setting(s) {sorted(unknown)}")
-        overrides = raw.get("config_overrides", {})
+            raise InvalidRequest(
+                f"unknown scenario setting(s) {', '.join(unknown)}",
+                hint="a scenario has name, description, base, levers, config_overrides",
+            )
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidRequest("a scenario needs a name")
+        overrides = raw.get("config_overrides") or {}
+        levers = raw.get("levers") or []
+        if not isinstance(overrides, dict) or not isinstance(levers, list):
+            raise InvalidRequest(
+                f"scenario {name!r}: levers are a list and config_overrides an object",
+                hint='e.g. {"levers": [{"kind": "demand_change", "pct": 10}], "config_overrides": {}}',
+            )
         return cls(
-            name=str(raw["name"]),
-            description=str(raw.get("description", "")),
-            base=str(raw.get("base", "base")),
-            levers=tuple(lever_from_dict(item) for item in raw.get("levers", [])),
+            name=name.strip(),
+            description=str(raw.get("description") or ""),
+            base=str(raw.get("base") or "base"),
+            levers=tuple(lever_from_dict(item, position=index + 1) for index, item in enumerate(levers)),
             config_overrides=tuple(sorted(overrides.items())),
         )
+
+    @property
+    def is_response(self) -> bool:
+        """A response is what the company decides (any decision lever); an assumption only assumes."""
+        return any(is_decision(lever) for lever in self.levers)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, default=str)
@@ -84,3 +103,21 @@ class Scenario:
         for lever in self.levers:
             inputs = lever.apply(inputs)
         return replace(inputs, demand=inputs.demand.reset_index(drop=True))
+
+
+def chained_levers(scenario: Scenario, known: Mapping[str, Scenario]) -> tuple[Lever, ...]:
+    """The levers a scenario is planned with: those of the scenario its `base` names (recursively, when `known`
+    holds it), then its own — a response is planned under the assumption it answers."""
+    chain: list[Scenario] = [scenario]
+    while chain[-1].base in known and chain[-1].base != chain[-1].name:
+        parent = known[chain[-1].base]
+        if parent in chain:
+            raise InvalidRequest(f"scenario {scenario.name!r} answers itself through {parent.name!r}")
+        chain.append(parent)
+    return tuple(lever for step in reversed(chain) for lever in step.levers)
+
+
+def resolved(scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """Each scenario with the levers it is planned with (`chained_levers` over the batch)."""
+    known = {s.name: s for s in scenarios}
+    return [replace(s, levers=chained_levers(s, known)) for s in scenarios]

@@ -38,6 +38,8 @@ from opensop.cycle.status import CycleStatus, PlanStatus
 from opensop.errors import InfeasiblePlanError, InvalidRequest, InvalidTransition, NotFoundError, SolverError
 from opensop.periods import months_between
 from opensop.pipeline import OVERRIDE_COLUMNS, PIPELINE_STEPS, CycleResult, PipelineStep, restore_forecast, run_steps
+from opensop.scenarios.levers import CapacityScale, DemandChange, Lever, lever_from_dict
+from opensop.scenarios.scenario import Scenario
 from opensop.schema.frames import PlanningData
 from opensop.services import plans
 from opensop.services.auth import Principal
@@ -57,7 +59,9 @@ RunProgress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class Levers:
-    """Quick what-ifs on a plan: scale the consensus demand and the regular capacity of every resource (percent)."""
+    """The quick what-ifs of the web form and the API's plan-run body: the consensus demand and the capacity of
+    every resource, in percent. They are written as the scenario levers they mean (`to_levers`), so a quick
+    scenario is stored, run, listed and compared like any other."""
 
     demand_pct: float = 0.0
     capacity_pct: float = 0.0
@@ -67,32 +71,32 @@ class Levers:
         if not (low <= self.demand_pct <= high and low <= self.capacity_pct <= high):
             raise InvalidRequest(f"levers must stay between {low:g} % and +{high:g} %")
 
-    def to_dict(self) -> dict[str, float]:
-        return {"demand_pct": self.demand_pct, "capacity_pct": self.capacity_pct}
+    def to_levers(self) -> tuple[Lever, ...]:
+        chosen: list[Lever] = []
+        if self.demand_pct:
+            chosen.append(DemandChange(pct=self.demand_pct))
+        if self.capacity_pct:
+            chosen.append(CapacityScale(pct=self.capacity_pct))
+        return tuple(chosen)
 
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Levers:
+
+def parse_levers(raw: Any) -> tuple[Lever, ...]:
+    """Levers as stored or sent: a list of lever objects (`opensop.scenarios.levers`), or the quick form
+    {demand_pct, capacity_pct} that runs queued before levers were one model still carry."""
+    if raw is None:
+        return ()
+    if isinstance(raw, dict):
         unknown = sorted(set(raw) - {"demand_pct", "capacity_pct"})
         if unknown:
-            raise InvalidRequest(f"unknown lever(s): {', '.join(unknown)}", hint="demand_pct, capacity_pct")
-        return cls(float(raw.get("demand_pct", 0.0)), float(raw.get("capacity_pct", 0.0)))
+            raise InvalidRequest(f"unknown lever(s): {', '.join(unknown)}", hint="give a list of levers")
+        return Levers(float(raw.get("demand_pct", 0.0)), float(raw.get("capacity_pct", 0.0))).to_levers()
+    if not isinstance(raw, list):
+        raise InvalidRequest("levers are a list of lever objects", hint='e.g. [{"kind": "demand_change", "pct": 10}]')
+    return tuple(lever_from_dict(item, position=index + 1) for index, item in enumerate(raw))
 
-    def apply(self, result: CycleResult) -> CycleResult:
-        """Demand scales the consensus (each source's view keeps its numbers); capacity scales regular capacity
-        of the resources and of their calendar overrides."""
-        consensus = result.require_consensus()
-        if self.demand_pct:
-            plan = consensus.plan.assign(consensus=consensus.plan["consensus"] * (1 + self.demand_pct / 100))
-            result = replace(result, consensus=replace(consensus, plan=plan))
-        if self.capacity_pct:
-            factor = 1 + self.capacity_pct / 100
-            data = result.data
-            resources = data.resources.assign(regular_capacity=data.resources["regular_capacity"] * factor)
-            calendar = data.resource_calendar
-            if "regular" in calendar.columns and len(calendar):
-                calendar = calendar.assign(regular=calendar["regular"] * factor)
-            result = replace(result, data=replace(data, resources=resources, resource_calendar=calendar))
-        return result
+
+def levers_json(levers: tuple[Lever, ...]) -> list[dict[str, Any]]:
+    return [lever.to_dict() for lever in levers]
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ class PlanRequest:
     in_place: bool = False
     scenario: str = "base"
     label: str = ""
-    levers: Levers | None = None
+    levers: tuple[Lever, ...] | None = None
     until: PipelineStep | None = None
     config: PlanningConfig | None = None
     reason: str = ""
@@ -134,7 +138,7 @@ class PlanRequest:
             "in_place": self.in_place,
             "scenario": self.scenario,
             "label": self.label,
-            "levers": self.levers.to_dict() if self.levers is not None else None,
+            "levers": levers_json(self.levers) if self.levers is not None else None,
             "until": self.until.value if self.until is not None else None,
             "config": self.config.to_dict() if self.config is not None else None,
             "reason": self.reason,
@@ -153,15 +157,15 @@ class PlanRequest:
             base = params.get("base_version_id")
             levers = params.get("levers")
             in_place = params.get("in_place", False)
-            if not isinstance(in_place, bool) or not isinstance(levers, dict | None):
-                raise TypeError("in_place is true or false, levers an object")
+            if not isinstance(in_place, bool):
+                raise TypeError("in_place is true or false")
             return cls(
                 cycle_id=_identifier(params["cycle_id"]),
                 base_version_id=None if base is None else _identifier(base),
                 in_place=in_place,
                 scenario=_text(params.get("scenario") or "base", 100),
                 label=_text(params.get("label") or "", 200),
-                levers=None if levers is None else Levers.from_dict(levers),
+                levers=None if levers is None else parse_levers(levers),
                 until=PipelineStep(params["until"]) if params.get("until") else None,
                 config=plans.parse_config(params.get("config")),
                 reason=_text(params.get("reason") or "", 10_000),
@@ -265,7 +269,7 @@ class _Inputs:
     kept: pd.DataFrame | None
     accuracy: list[dict[str, Any]]
     until: PipelineStep
-    levers: Levers
+    levers: tuple[Lever, ...]
 
 
 def _run_summary(session: Session, version: PlanVersion | None) -> dict[str, Any]:
@@ -278,7 +282,7 @@ def _kept_forecast(
 ) -> tuple[pd.DataFrame | None, list[dict[str, Any]]]:
     """The base version's statistical forecast and its accuracy table, when a run made it for this load and config."""
     made = _run_summary(session, version).get("forecast", {})
-    if version is None or made.get("load_id") != load_id or made.get("config_hash") != config.content_hash():
+    if version is None or made.get("load_id") != load_id or made.get("config_hash") != config.forecast_hash():
         return None, []
     return statistical_cells(plans.verified_measures(session, version)), list(made.get("accuracy", []))
 
@@ -301,9 +305,24 @@ def _read_inputs(workspace: Workspace, request: PlanRequest) -> _Inputs:
         kept, accuracy = _kept_forecast(session, base, load_id, config)
         made = _run_summary(session, base) if request.in_place else {}
         until = request.until or (PipelineStep(made["until"]) if made.get("until") else PipelineStep.KPI)
-        levers = request.levers if request.levers is not None else Levers.from_dict(made.get("levers") or {})
+        levers = request.levers if request.levers is not None else parse_levers(made.get("levers"))
         data = repositories.read_dataset(session, load_id)
     return _Inputs(cycle.id, load_id, data, config, rows, kept, accuracy, until, levers)
+
+
+def apply_levers(result: CycleResult, levers: tuple[Lever, ...]) -> CycleResult:
+    """The consensus result with a scenario's levers applied in order (`opensop.scenarios`): its demand, data,
+    configuration and investments are what the supply, finance and KPI steps then plan from."""
+    if not levers:
+        return result
+    prepared = Scenario("levers", levers).prepare(result.data, result.supply_demand(), result.config)
+    return replace(
+        result,
+        data=prepared.data,
+        config=prepared.config,
+        scenario_demand=prepared.demand,
+        investments=prepared.investments,
+    )
 
 
 def _compute(inputs: _Inputs, report: RunProgress) -> tuple[CycleResult, pd.DataFrame, list[dict[str, Any]]]:
@@ -317,7 +336,7 @@ def _compute(inputs: _Inputs, report: RunProgress) -> tuple[CycleResult, pd.Data
     else:
         result = run_steps(start, until=PipelineStep.CONSENSUS, progress=steps)
         accuracy = accuracy_table(result.require_forecast().selection)
-    result = inputs.levers.apply(result)
+    result = apply_levers(result, inputs.levers)
     if inputs.until is not PipelineStep.CONSENSUS:
         result = run_steps(result, after=PipelineStep.CONSENSUS, until=inputs.until, progress=steps)
     _check_solved(result)
@@ -421,6 +440,17 @@ class PlanOutcome:
     result: CycleResult
 
 
+def plan_in_memory(
+    workspace: Workspace, *, actor: Principal, request: PlanRequest, progress: RunProgress | None = None
+) -> CycleResult:
+    """The plan `request` describes, computed exactly as `plan_and_store` would, and not stored: the reference a
+    comparison measures stored scenario versions against (the working draft re-planned as it is)."""
+    require(actor.role, Action.VIEW)
+    inputs = _read_inputs(workspace, request)
+    result, _, _ = _compute(inputs, progress or (lambda _fraction, _message: None))
+    return result
+
+
 def run_plan(
     workspace: Workspace,
     *,
@@ -476,9 +506,9 @@ def plan_and_store(
         "plan_version_id": version.id,
         "rows": version.row_count,
         "until": inputs.until.value,
-        "levers": inputs.levers.to_dict(),
+        "levers": levers_json(inputs.levers),
         "forecast_reused": inputs.kept is not None,
-        "forecast": {"load_id": inputs.load_id, "config_hash": inputs.config.content_hash(), "accuracy": accuracy},
+        "forecast": {"load_id": inputs.load_id, "config_hash": inputs.config.forecast_hash(), "accuracy": accuracy},
         "overrides": override_marks(inputs.overrides),
     }
     if result.supply is not None:
@@ -525,7 +555,7 @@ def _rerun_inputs(workspace: Workspace, version_id: int) -> tuple[PlanVersion, _
         rows = list(session.scalars(query))
         data = repositories.read_dataset(session, version.load_id)
         until = PipelineStep(made["until"]) if made.get("until") else PipelineStep.KPI
-        levers = Levers.from_dict(made.get("levers") or {})
+        levers = parse_levers(made.get("levers"))
         return version, _Inputs(version.cycle_id, version.load_id, data, config, rows, None, [], until, levers)
 
 

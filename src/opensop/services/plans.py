@@ -222,6 +222,17 @@ def read_content(workspace: Workspace, *, actor: Principal, version_id: int) -> 
         return PlanContent(version, verified_measures(session, version))
 
 
+BASE_SCENARIO = "base"
+
+
+def working_version(workspace: Workspace, *, actor: Principal, cycle_id: int) -> PlanVersion | None:
+    """The version the cycle's work is on: its latest base draft, else its latest base version (scenarios are
+    versions of their own, never the working plan)."""
+    base = [v for v in list_versions(workspace, actor=actor, cycle_id=cycle_id) if v.scenario == BASE_SCENARIO]
+    drafts = [v for v in base if v.status == PlanStatus.DRAFT.value]
+    return drafts[-1] if drafts else (base[-1] if base else None)
+
+
 def list_versions(
     workspace: Workspace, *, actor: Principal, cycle_id: int | None = None, status: PlanStatus | None = None
 ) -> list[PlanVersion]:

@@ -5,6 +5,6 @@ read their attributes; writing them is the services' job.
 
 from __future__ import annotations
 
-from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion, Run
+from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion, Run, ScenarioDefinition
 
-__all__ = ["PlanOverride", "PlanVersion", "PlanningCycle", "Run"]
+__all__ = ["PlanOverride", "PlanVersion", "PlanningCycle", "Run", "ScenarioDefinition"]

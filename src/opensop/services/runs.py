@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import RunStatus
 from opensop.errors import NotFoundError
+from opensop.services import plan_runs
 from opensop.services.auth import Principal
 from opensop.services.steps import RUN_STEPS
 from opensop.services.workspace import Workspace
@@ -237,6 +238,25 @@ def start_here(workspace: Workspace, *, actor: Principal, step: str, params: dic
     written as already running under this process's pid, so no worker can take it, and its outcome, summary and
     liveness are recorded exactly as a worker's are."""
     return submit_run(workspace, actor=actor, step=step, params=params, here=(os.getpid(), socket.gethostname()))
+
+
+def plan_here(
+    workspace: Workspace,
+    *,
+    actor: Principal,
+    request: plan_runs.PlanRequest,
+    progress: plan_runs.RunProgress | None = None,
+) -> tuple[Run, plan_runs.PlanOutcome]:
+    """A plan run executed by this process (`opensop plan`, `opensop scenario compare`), recorded as the worker's
+    runs are: its summary (kept forecast, levers, explanations, health) is what the pages and re-runs read."""
+    run = start_here(workspace, actor=actor, step=plan_runs.PLAN_STEP, params=request.to_params())
+    try:
+        outcome = plan_runs.plan_and_store(workspace, actor=actor, request=request, run_id=run.id, progress=progress)
+    except BaseException as error:
+        finish_run(workspace, run.id, error=str(error) or f"interrupted ({type(error).__name__})")
+        raise
+    finish_run(workspace, run.id, result=outcome.summary)
+    return run, outcome
 
 
 def beat(workspace: Workspace, run_id: int) -> None:

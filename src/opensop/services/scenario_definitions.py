@@ -1,5 +1,6 @@
-"""Scenario definitions: a named set of levers (JSON) and an optional PlanningConfig, stored for the scenario runs
-to come. A scenario is a key over plan measures, never a copy of the database; this is only its recipe.
+"""Scenario definitions: a named recipe (the Scenario JSON: base, levers, config overrides) and an optional
+PlanningConfig. A scenario is a key over plan measures, never a copy of the database; this is only its recipe,
+validated where it enters (`scenario_document`) so every door stores the same lever model.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action, require
 from opensop.errors import ConflictError, InvalidRequest, NotFoundError
+from opensop.scenarios import Scenario
+from opensop.services import plan_runs
 from opensop.services.auth import Principal
 from opensop.services.versioned import insert_audited, update_versioned
 from opensop.services.workspace import Workspace
@@ -30,6 +33,26 @@ def _checked_config(config: dict[str, Any] | None) -> dict[str, Any] | None:
         return PlanningConfig.from_dict(config).to_dict()
     except (ValueError, TypeError, AttributeError) as error:
         raise InvalidRequest(f"the planning configuration is not valid: {error}") from error
+
+
+QUICK_KEYS = {"demand_pct", "capacity_pct"}
+FIXED_SETTINGS = ("horizon_months", "start_period")
+
+
+def scenario_document(name: str, raw: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored recipe of scenario `name`, validated; the web's former quick form {demand_pct, capacity_pct} is
+    read as the levers it means."""
+    body = {key: value for key, value in (raw or {}).items() if key not in ("name", "description")}
+    if body and set(body) <= QUICK_KEYS:
+        body = {"levers": plan_runs.levers_json(plan_runs.parse_levers(body))}
+    scenario = Scenario.from_dict({"name": name, **body})
+    fixed = sorted(key for key, _ in scenario.config_overrides if key in FIXED_SETTINGS)
+    if fixed:
+        raise InvalidRequest(
+            f"scenario {name!r} changes {', '.join(fixed)}: a scenario plans its cycle's horizon",
+            hint="compare scenarios on the same months; open another cycle to change the horizon",
+        )
+    return {key: value for key, value in scenario.to_dict().items() if key not in ("name", "description")}
 
 
 def _as_dict(row: ScenarioDefinition) -> dict[str, Any]:
@@ -55,6 +78,7 @@ def create_scenario(
     require(actor.role, Action.MANAGE_SCENARIOS)
     if not name.strip():
         raise InvalidRequest("a scenario needs a name")
+    levers = scenario_document(name, levers)
     checked = _checked_config(config)
     try:
         with transaction(workspace.sessions) as session:
@@ -94,6 +118,8 @@ def update_scenario(
         changes["config"] = _checked_config(config)
     with transaction(workspace.sessions) as session:
         row = _get(session, scenario_id)
+        if levers is not None:
+            changes["levers"] = scenario_document(row.name, levers)
         update_versioned(
             session, row, actor=actor, expected_row_version=expected_row_version, changes=changes,
             describe=_as_dict, entity="scenario_definition", reason=reason,

@@ -203,9 +203,16 @@ def plan(
         part = subset(inputs, sites) if len(groups) > 1 else inputs
         started = time.perf_counter()
         lp = build(part, supply)
+        warm = None
+        if supply.objective is Objective.MAX_MARGIN:  # same constraints, min-cost costs: the start (lp.solve)
+            warm = build(part, replace(supply, objective=Objective.MIN_COST)).cost_vector()
         build_s += time.perf_counter() - started
         solution = solve(
-            lp, time_limit=supply.time_limit_seconds, method=supply.solver_method, crossover=supply.crossover
+            lp,
+            time_limit=supply.time_limit_seconds,
+            method=supply.solver_method,
+            crossover=supply.crossover,
+            warm_costs=warm,
         )
         build_s += solution.build_matrix_seconds
         n_vars += lp.n_vars

@@ -27,7 +27,7 @@ from opensop.web.core import Page
 
 _DATASETS: dict[tuple[str, int], PlanningData] = {}
 _DATASET_LOCK = threading.Lock()
-BASE_SCENARIO = "base"
+BASE_SCENARIO = plans.BASE_SCENARIO
 ACTIVE = ("queued", "running")
 
 
@@ -60,11 +60,7 @@ def working_version(page: Page, cycle: PlanningCycle, requested: int | None = No
     """The version a page works on: the one asked for, else the latest base draft, else the latest base version."""
     if requested is not None:
         return plans.get_version(page.workspace, actor=page.user, version_id=requested)
-    base = [v for v in versions(page, cycle) if v.scenario == BASE_SCENARIO]
-    drafts = [v for v in base if v.status == PlanStatus.DRAFT]
-    if drafts:
-        return drafts[-1]
-    return base[-1] if base else None
+    return plans.working_version(page.workspace, actor=page.user, cycle_id=cycle.id)
 
 
 _MEASURES: dict[tuple[int, str], pd.DataFrame] = {}

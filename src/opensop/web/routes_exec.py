@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, cast
 
 import pandas as pd
@@ -13,9 +14,10 @@ from opensop.cycle.plan_measures import key_numbers
 from opensop.cycle.status import DecisionStatus, PlanStatus
 from opensop.errors import InvalidRequest, NotFoundError
 from opensop.finance.projection import FinancialPlan
-from opensop.pipeline import PipelineStep
 from opensop.reports import pack as packs
-from opensop.services import collaboration, plan_runs, plans, runs, scenario_definitions
+from opensop.scenarios import Scenario
+from opensop.scenarios.compare import decision_score
+from opensop.services import collaboration, plan_runs, plans, scenario_definitions, scenario_runs
 from opensop.services.records import PlanVersion
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
 from opensop.web.planning import (
@@ -24,7 +26,6 @@ from opensop.web.planning import (
     stored_finance,
     stored_measures,
     versions,
-    working_version,
 )
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
@@ -38,6 +39,7 @@ KPI_KEYS = (
     "fill_rate",
     "units_lost",
 )
+MAX_LEVERS_TEXT = 20_000
 HIGHER_IS_BETTER = {"revenue", "gross_margin", "margin_pct", "cash_flow", "fill_rate"}
 
 
@@ -46,9 +48,11 @@ def _kpis(page: Page, version: PlanVersion) -> dict[str, float]:
 
 
 def compare(page: Page, chosen: list[PlanVersion]) -> dict[str, Any]:
-    """KPIs of each version side by side, deltas against the first, and the recommended one.
+    """KPIs of each version side by side, deltas against the first, and the decision recommended.
 
-    Recommendation rule: the highest gross margin, then the lowest plan cost (stated on the page).
+    The rule is the pre-S&OP's (`opensop.scenarios.compare`): only a version of a *response* scenario (one with a
+    decision lever) can be recommended, scored against the version of the scenario it answers (else the first
+    chosen) on contribution, investment and value not served on time; assumptions are never recommended.
     """
     numbers = {v.id: _kpis(page, v) for v in chosen}
     first = numbers[chosen[0].id]
@@ -61,8 +65,24 @@ def compare(page: Page, chosen: list[PlanVersion]) -> dict[str, Any]:
         }
         for key in KPI_KEYS
     ]
-    best = max(chosen, key=lambda v: (round(numbers[v.id]["gross_margin"], 2), -numbers[v.id]["plan_cost"]))
-    return {"versions": chosen, "rows": rows, "recommended": best}
+    stored = {s.name: s for s in scenario_runs.stored_scenarios(page.workspace, actor=page.user)}
+    catalogue = {
+        v.id: plan_runs.version_summary(page.workspace, actor=page.user, version=v).get("kpis") or {} for v in chosen
+    }
+    by_name = {v.scenario: v for v in chosen}
+    best: PlanVersion | None = None
+    best_score = 0.0
+    for version in chosen:
+        scenario = stored.get(version.scenario)
+        if scenario is None or not scenario.is_response:
+            continue
+        reference = by_name.get(scenario.base, chosen[0])
+        if reference.id == version.id or not catalogue[version.id] or not catalogue[reference.id]:
+            continue
+        score = decision_score(catalogue[version.id], catalogue[reference.id])
+        if score > best_score:
+            best, best_score = version, score
+    return {"versions": chosen, "rows": rows, "recommended": best, "score": best_score}
 
 
 def _ids(raw: list[str]) -> list[int]:
@@ -101,45 +121,41 @@ def run_scenario(
     description: Annotated[str, Form()] = "",
     demand_pct: Annotated[str, Form()] = "0",
     capacity_pct: Annotated[str, Form()] = "0",
+    answers: Annotated[str, Form()] = "",
+    levers: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    """Store the levers (scenario definition service) and queue their plan run on the working draft's consensus: the
-    worker saves the result as a draft version keyed by the scenario name, and the page follows the run."""
+    """Store the scenario (the one lever model: the quick percentages and any lever of the JSON list) and queue
+    its plan run on the working draft; the worker saves it as a draft version named after the scenario."""
     page = page_of(request)
     try:
-        levers = plan_runs.Levers(parse_number(demand_pct or "0"), parse_number(capacity_pct or "0"))
+        quick = plan_runs.Levers(parse_number(demand_pct or "0"), parse_number(capacity_pct or "0"))
     except ValueError as error:
         raise InvalidRequest("levers are percentages", hint="type a number such as -10 or 15") from error
-    if not name.strip():
-        raise InvalidRequest("name the scenario")
-    cycle = current_cycle(page)
-    base = working_version(page, cycle) if cycle else None
-    if cycle is None or base is None:
-        raise InvalidRequest("there is no base plan yet", hint="start the demand review first")
-    existing = {d.name: d for d in scenario_definitions.list_scenarios(page.workspace, actor=page.user)}
-    if name.strip() in existing:
-        definition = existing[name.strip()]
-        scenario_definitions.update_scenario(
-            page.workspace,
-            actor=page.user,
-            scenario_id=definition.id,
-            expected_row_version=definition.row_version,
-            levers=levers.to_dict(),
-            description=description,
-        )
-    else:
-        scenario_definitions.create_scenario(
-            page.workspace, actor=page.user, name=name.strip(), levers=levers.to_dict(), description=description
-        )
-    scenario = plan_runs.PlanRequest(
-        cycle_id=cycle.id,
-        base_version_id=base.id,
-        scenario=name.strip(),
-        label=description,
-        levers=levers,
-        until=PipelineStep.KPI,
-        reason=f"scenario {name.strip()}: demand {levers.demand_pct:+g} %, capacity {levers.capacity_pct:+g} %",
+    if len(levers) > MAX_LEVERS_TEXT:
+        raise InvalidRequest(f"the levers text is longer than {MAX_LEVERS_TEXT} characters")
+    try:
+        more = json.loads(levers) if levers.strip() else []
+    except json.JSONDecodeError as error:
+        raise InvalidRequest(f"the levers are not valid JSON: {error.msg} (character {error.pos})") from error
+    scenario = Scenario(
+        name=name.strip(),
+        levers=quick.to_levers() + plan_runs.parse_levers(more),
+        description=description,
+        base=answers.strip() or "base",
     )
-    runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=scenario.to_params())
+    if not scenario.name:
+        raise InvalidRequest("name the scenario")
+    scenario_runs.save_scenario(page.workspace, actor=page.user, scenario=scenario, reason="scenario form")
+    scenario_runs.queue_scenario(page.workspace, actor=page.user, name=scenario.name)
+    return redirect("/scenarios")
+
+
+@router.post("/scenarios/run-stored")
+def run_stored_scenario(request: Request, name: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Queue a stored scenario (made here, by the CLI or the API) on the working draft, as `POST /scenarios/{id}/run`
+    and `opensop scenario compare` do: one service, `scenario_runs.queue_scenario`."""
+    page = page_of(request)
+    scenario_runs.queue_scenario(page.workspace, actor=page.user, name=name.strip())
     return redirect("/scenarios")
 
 

@@ -123,8 +123,14 @@ def test_a_whole_cycle_with_a_rejection_and_its_audit_trail(workspace: Workspace
     assert close("supply_review", finance).status_code == 403
     assert close("supply_review", supply).status_code == 200
     assert close("financial_review", finance).status_code == 200
-    scenario = client.post("/scenarios", headers=supply, json={"name": "overtime", "levers": {"overtime": 1.2}})
+    refused = client.post("/scenarios", headers=supply, json={"name": "overtime", "levers": [{"kind": "overtime"}]})
+    assert refused.status_code == 400  # InvalidRequest: refused where it enters, naming the lever
+    assert "lever 1: unknown lever kind 'overtime'" in refused.text
+    scenario = client.post(
+        "/scenarios", headers=supply, json={"name": "overtime", "levers": [{"kind": "capacity_scale", "pct": 20}]}
+    )
     assert scenario.status_code == 201, scenario.text
+    assert (scenario.json()["role"], scenario.json()["levers"][0]["pct"]) == ("response", 20.0)
     assumption = client.post(
         "/assumptions", headers=sales, json={"title": "No price rise", "owner": "sales", "cycle_id": cid}
     )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Role
 from opensop.cycle.plan_content import DIMENSIONS
-from opensop.cycle.plan_measures import plan_measures
+from opensop.cycle.plan_measures import finance_from_measures, key_numbers, plan_measures
 from opensop.cycle.status import OverrideLevel, PlanStatus
 from opensop.cycle.steps import CONSENSUS_MEASURE
 from opensop.demand.consensus import OverrideKind, OverrideSource
@@ -129,7 +129,11 @@ def test_a_scenario_run_is_a_new_draft_with_its_levers(workspace: Workspace) -> 
     base = _plan(workspace, cycle_id=cycle_id)
     base_id = base.result["plan_version_id"] if base.result else 0
     prudent = _plan(
-        workspace, cycle_id=cycle_id, base_version_id=base_id, scenario="prudent", levers=plan_runs.Levers(-10.0, 0.0)
+        workspace,
+        cycle_id=cycle_id,
+        base_version_id=base_id,
+        scenario="prudent",
+        levers=plan_runs.Levers(-10.0, 0.0).to_levers(),
     )
     assert prudent.status == "succeeded", prudent.error
     assert prudent.result is not None
@@ -142,6 +146,54 @@ def test_a_scenario_run_is_a_new_draft_with_its_levers(workspace: Workspace) -> 
         return float(frame.loc[frame["measure"] == CONSENSUS_MEASURE, "value"].sum())
 
     assert demand(versions[1].id) == pytest.approx(0.9 * demand(base_id))
+
+
+def test_a_scenario_version_carries_its_lineage_and_a_revised_one_reruns_to_its_hash(workspace: Workspace) -> None:
+    cycle_id = _open(workspace)
+    base = _plan(workspace, cycle_id=cycle_id)
+    base_id = base.result["plan_version_id"] if base.result else 0
+    cell = OverrideCell(base_id, OverrideLevel.FAMILY, "", NOVEMBER, family_id="GRILL")
+    overrides.set_override(
+        workspace, actor=PLANNER, cell=cell, value=777.0, kind=OverrideKind.ABSOLUTE,
+        source=OverrideSource.DEMAND_PLANNER, expected_row_version=0, reason="promotion",
+    )  # fmt: skip
+    prudent = _plan(
+        workspace,
+        cycle_id=cycle_id,
+        base_version_id=base_id,
+        scenario="prudent",
+        levers=plan_runs.Levers(-10.0, 5.0).to_levers(),
+    )
+    assert prudent.status == "succeeded", prudent.error
+    prudent_id = prudent.result["plan_version_id"] if prudent.result else 0
+    # the scenario names its parent and carries the override its consensus includes
+    version = plans.get_version(workspace, actor=VIEWER, version_id=prudent_id)
+    assert version.parent_id == base_id
+    carried = overrides.list_overrides(workspace, actor=VIEWER, plan_version_id=prudent_id)
+    assert [(row.family_id, row.value, row.reason) for row in carried] == [("GRILL", 777.0, "promotion")]
+    # re-planned in place without naming levers, it stays the scenario it is named after
+    again = _plan(workspace, cycle_id=cycle_id, base_version_id=prudent_id, in_place=True)
+    assert again.status == "succeeded", again.error
+    assert again.result is not None
+    assert [lever["kind"] for lever in again.result["levers"]] == ["demand_change", "capacity_scale"]
+    assert plans.get_version(workspace, actor=VIEWER, version_id=prudent_id).content_hash == version.content_hash
+    # submitted, rejected, revised: the revised draft re-runs from what it records to the same content hash
+    for target in (PlanStatus.SUBMITTED, PlanStatus.REJECTED):
+        actor = PLANNER if target is PlanStatus.SUBMITTED else Principal("exec", Role.EXECUTIVE)
+        plans.transition(workspace, actor=actor, version_id=prudent_id, target=target, reason="lineage test")
+    revised = plans.revise(workspace, actor=PLANNER, version_id=prudent_id, reason="lineage test")
+    check = plan_runs.rerun(workspace, actor=VIEWER, version_id=revised.id)
+    assert check.reproduced, check.differences
+    assert (check.rows, check.recomputed_rows) == (revised.row_count, revised.row_count)
+    # the same levers without the override give another plan: the override is part of what the version records
+    bare = _plan(workspace, cycle_id=cycle_id, scenario="bare", levers=plan_runs.Levers(-10.0, 5.0).to_levers())
+    bare_id = bare.result["plan_version_id"] if bare.result else 0
+    assert plans.get_version(workspace, actor=VIEWER, version_id=bare_id).content_hash != version.content_hash
+
+
+def test_a_version_written_outside_a_run_cannot_be_rerun(workspace: Workspace, draft: object) -> None:
+    with pytest.raises(InvalidRequest, match="not computed by a plan run"):
+        plan_runs.rerun(workspace, actor=VIEWER, version_id=draft.id)  # type: ignore[attr-defined]
 
 
 def _infeasible_copy(folder: Path) -> Path:
@@ -213,3 +265,28 @@ def test_plan_runs_are_checked_when_queued_and_identical_waiting_runs_coalesce(w
     in_place = plan_runs.PlanRequest(cycle_id=cycle_id, base_version_id=draft.id, in_place=True).to_params()
     with pytest.raises(InvalidTransition, match="submitted plan version cannot be modified"):
         runs.submit_run(workspace, actor=PLANNER, step="plan", params=in_place)
+
+
+def test_every_door_shows_the_same_numbers_for_one_plan(workspace: Workspace) -> None:
+    """The KPIs the run stores (what `opensop plan` prints and the API returns) and the key numbers every page and
+    the executive pack compute from the stored version agree; the LP objective is the plan cost finance shows."""
+    cycle_id = _open(workspace)
+    run = _plan(workspace, cycle_id=cycle_id)
+    assert run.result is not None
+    version_id = run.result["plan_version_id"]
+    stored = plans.read_content(workspace, actor=VIEWER, version_id=version_id).measures
+    shown = key_numbers(finance_from_measures(stored))
+    kpis = run.result["kpis"]
+    pairs = {
+        "revenue": "revenue",
+        "gross_margin": "gross_margin",
+        "margin_pct": "margin_pct",
+        "inventory_value": "closing_inventory_value",
+        "fill_rate": "fill_rate",
+        "units_lost": "lost_sales_units",
+    }
+    for page_key, kpi in pairs.items():
+        assert shown[page_key] == pytest.approx(kpis[kpi], rel=1e-9, abs=1e-9), page_key
+    assert shown["plan_cost"] == pytest.approx(run.result["supply"]["objective"], rel=1e-9)
+    # the valued end stock: the plan does not sell its stock off, finance shows a closing value
+    assert shown["inventory_value"] > 0

@@ -143,6 +143,8 @@ def test_monthly_cycle(browser: Any, server: Server, logins: dict[str, DemoLogin
     supply.get_by_label("Scenario name").fill("prudent")
     supply.get_by_label("Demand change (%)").fill("-10")
     supply.get_by_label("Regular capacity change (%)").fill("20")
+    # any lever kind, beside the quick percentages: here a 2 % price rise (the one lever model of the CLI and API)
+    supply.get_by_label("More levers (JSON list)").fill('[{"kind": "price_change", "pct": 2.0}]')
     supply.get_by_role("button", name="Run the scenario").click()
     supply.wait_for_selector("#versions >> text=prudent")
     for version_id in (1, 2):
@@ -157,7 +159,7 @@ def test_monthly_cycle(browser: Any, server: Server, logins: dict[str, DemoLogin
     assert "revenue" in gap
     _shot(finance, shots, "finance")
 
-    # --- executive: compare two scenarios, approve the base plan with a comment, get the pack
+    # --- executive: compare two scenarios, approve the scenario's plan with a comment, get the pack
     executive = _login(browser, server, logins["executive"])
     executive.goto(f"{server.url}/app/scenarios")
     executive.locator("#cmp-1").check()
@@ -167,23 +169,23 @@ def test_monthly_cycle(browser: Any, server: Server, logins: dict[str, DemoLogin
     assert "Recommendation" in executive.locator("#recommendation").text_content()
     assert "prudent" in executive.locator("#comparison").text_content()
     _shot(executive, shots, "scenarios")
-    executive.goto(f"{server.url}/app/executive?version=1")
+    executive.goto(f"{server.url}/app/executive?version=2")
     executive.get_by_label("Comment (required to reject)").fill("approved at the S&OP meeting")
     executive.get_by_role("button", name="Approve").click()
     executive.wait_for_selector("#chosen-status:has-text('approved')")
     _shot(executive, shots, "executive")
-    pdf = executive.request.get(f"{server.url}/app/executive/pack.pdf?version=1")
+    pdf = executive.request.get(f"{server.url}/app/executive/pack.pdf?version=2")
     assert pdf.ok
     assert pdf.body().startswith(b"%PDF")
     (shots / "executive_pack.pdf").write_bytes(pdf.body())
-    plan_xlsx = executive.request.get(f"{server.url}/app/executive/plan.xlsx?version=1")
+    plan_xlsx = executive.request.get(f"{server.url}/app/executive/plan.xlsx?version=2")
     assert openpyxl.load_workbook(io.BytesIO(plan_xlsx.body())).sheetnames == ["summary", "monthly", "plan_by_family"]
-    executive.goto(f"{server.url}/app/executive/pack.html?version=1")
+    executive.goto(f"{server.url}/app/executive/pack.html?version=2")
     assert executive.locator("svg").count() >= 1
     _shot(executive, shots, "executive_pack")
 
     # --- the approved plan is immutable: the grid says so and the service refuses the edit
-    planner.goto(f"{server.url}/app/demand?version=1")
+    planner.goto(f"{server.url}/app/demand?version=2")
     assert planner.locator("#read-only").is_visible()
     _grid_cell(planner, "GRILL", "2024-12").fill("5")
     _grid_cell(planner, "GRILL", "2024-12").press("Enter")

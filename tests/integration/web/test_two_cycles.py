@@ -130,6 +130,8 @@ def _month_cycle(browser: Any, server: Server, logins: dict[str, DemoLogin], mon
     supply.wait_for_selector("#solve-status")
     assert supply.locator("#solve-status").text_content() == "optimal"
     assert supply.locator("#pending").count() == 0
+    # the health check stored with the run: nothing absurd on the demo's plan (the table lists findings if any)
+    assert supply.locator("#health tr.absurd").count() == 0, supply.locator("#health").inner_text()
     _close(supply, server, "supply_review")
 
     # --- financial review

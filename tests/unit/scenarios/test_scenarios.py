@@ -17,6 +17,7 @@ from opensop.scenarios import (
     MAX_WORKERS,
     CapacityChange,
     CapacityInvestment,
+    CapacityScale,
     CostChange,
     DemandChange,
     DemandRisk,
@@ -48,6 +49,7 @@ ALL_LEVERS = (
     LaunchProduct(item_id="B", like_item_id="A", launch_period="2025-02", volume_factor=0.5),
     EndOfLife(item_id="A", end_period="2025-01"),
     CapacityChange(resource_id="M", period_from="2025-01", factor=1.5, cost_per_month=100.0),
+    CapacityScale(pct=-10.0, resource_ids=("M",)),
     ResourceOutage(resource_id="M", start_period="2025-01", weeks=6.0),
     CapacityInvestment(resource_id="M", start_period="2025-02", added_capacity=50.0, cost=9000.0),
     SupplierLoss(supplier_id="S", part_ids=("K",)),
@@ -171,17 +173,21 @@ def test_comparison_ranking_issues_and_export(tmp_path: Path) -> None:
     results = run_many(data, demand, scenarios_for_tiny(), config, workers=1)
     comparison = compare(results, base="Base")
     ranking = comparison.ranking.set_index("scenario")
-    # an outage in February (0 h): 130 units cannot be made in time, while +20 % demand adds margin
+    # an outage in February (0 h): 130 units cannot be made in time, while +20 % demand adds margin — but both are
+    # assumptions: neither is a decision, so nothing is recommended
     assert ranking.loc["Base", "score"] == pytest.approx(0.0)
-    assert comparison.recommended == "More demand"
+    assert ranking.loc["More demand", "score"] > 0
     assert ranking.loc["Outage", "score"] < 0
+    assert set(ranking["role"]) == {"base", "assumption"}
+    assert comparison.recommended == ""
+    assert not ranking["recommended"].any()
     kinds = set(comparison.issues[comparison.issues["scenario"] == "Outage"]["kind"])
     assert "shortfall" in kinds
     deltas = comparison.deltas.set_index(["scenario", "kpi"])
     assert deltas.loc[("More demand", "revenue"), "delta"] > 0
     book = to_excel(comparison, tmp_path / "comparison.xlsx")
     sheet = load_workbook(book)["ranking"]
-    assert [c.value for c in sheet[1]][:3] == ["rank", "scenario", "score"]
+    assert [c.value for c in sheet[1]][:4] == ["rank", "scenario", "role", "reference"]
     assert sheet["A1"].font.bold
     files = to_csv(comparison, tmp_path / "csv")
     assert pd.read_csv(files[0])["scenario"].tolist()[0] == "More demand"
@@ -191,6 +197,32 @@ def test_comparison_ranking_issues_and_export(tmp_path: Path) -> None:
     assert row["overload"] == pytest.approx(10.0)
     assert row["overtime_needed"] == pytest.approx(20.0)
     assert "Add capacity on M" in gaps.decisions["decision"].iloc[0]
+
+
+def test_the_recommendation_picks_a_response_under_the_assumption_not_the_assumption() -> None:
+    """Demand +40 % (an assumption) leaves 54 units short of 240 h; an extra shift (a decision answering it, 500 EUR
+    a month) serves them; a 10 % price cut (another decision) only loses margin. Recommended: the shift."""
+    data, demand, config = tiny_data(), tiny_demand(80.0, 130.0), tiny_config()
+    shock = Scenario("Demand +40 %", (DemandChange(pct=40.0),))
+    shift = Scenario(
+        "Extra shift",
+        (CapacityChange(resource_id="M", period_from="2025-01", factor=1.5, cost_per_month=500.0),),
+        base="Demand +40 %",
+    )
+    price = Scenario("Price cut", (PriceChange(pct=-10.0),), base="Demand +40 %")
+    results = run_many(data, demand, [Scenario("Base"), shock, shift, price], config, workers=1)
+    comparison = compare(results, base="Base")
+    ranking = comparison.ranking.set_index("scenario")
+    assert ranking.loc["Demand +40 %", "role"] == "assumption"
+    assert ranking.loc["Extra shift", ["role", "reference"]].tolist() == ["response", "Demand +40 %"]
+    # the shift is planned under the shock: 112 + 182 units demanded, all served
+    served = results[2].supply.service["served"].sum()
+    assert served == pytest.approx(1.4 * 210.0)
+    assert ranking.loc["Extra shift", "score"] > 0 > ranking.loc["Price cut", "score"]
+    assert ranking.loc["Extra shift", "investment"] == pytest.approx(2 * 500.0)
+    assert comparison.recommended == "Extra shift"
+    assert ranking.loc["Demand +40 %", "recommended"] == False  # noqa: E712 (numpy bool)
+    assert comparison.recommendations[0].startswith("Under 'Demand +40 %': decide 'Extra shift'")
 
 
 def test_seed_scenarios_use_real_demo_ids() -> None:

@@ -104,15 +104,8 @@ def test_valued_end_stock_is_left_short_when_it_costs_more_than_it_is_worth() ->
     # subcontracting is the only way to make the last month's safety stock (regular 100 + overtime 20 are all used
     # by demand 120 in each month) and costs 130, more than the unit is worth (price 100 + penalty 2): the plan
     # ends 30 short and pays end_stock 30 x 100 = 3000
-    data = one_plant(
-        costs={
-            "item_id": ["A"],
-            "site_id": ["P"],
-            "material": [30.0],
-            "conversion": [20.0],
-            "subcontract_cost": [130.0],
-        }
-    )
+    standard = {"item_id": ["A"], "site_id": ["P"], "material": [30.0], "conversion": [20.0]}
+    data = one_plant(costs={**standard, "subcontract_cost": [130.0]})
     safety = pd.DataFrame({"item_id": ["A"], "site_id": ["P"], "safety_stock": [30.0]})
     result = plan(data, demand_of(120.0, 120.0), config_for(2), safety_stock=safety)
     items = result.inventory[result.inventory["kind"] == "item"]
@@ -121,9 +114,7 @@ def test_valued_end_stock_is_left_short_when_it_costs_more_than_it_is_worth() ->
     assert costs["end_stock"] == pytest.approx(30 * 100.0)
     assert costs["subcontract"] == pytest.approx(0.0)
     # at 70 a unit, subcontracting the safety stock is worth it: 30 units, no end_stock penalty
-    cheaper = one_plant(
-        costs={"item_id": ["A"], "site_id": ["P"], "material": [30.0], "conversion": [20.0], "subcontract_cost": [70.0]}
-    )
+    cheaper = one_plant(costs={**standard, "subcontract_cost": [70.0]})
     built = plan(cheaper, demand_of(120.0, 120.0), config_for(2), safety_stock=safety).costs.set_index("line")["value"]
     assert built["end_stock"] == pytest.approx(0.0)
     assert built["subcontract"] == pytest.approx(30 * 70.0)

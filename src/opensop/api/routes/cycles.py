@@ -195,7 +195,7 @@ def create_plan_run(cycle_id: IdPath, body: PlanRunCreate, workspace: WorkspaceD
         in_place=body.in_place,
         scenario=body.scenario,
         label=body.label,
-        levers=plan_runs.Levers(body.demand_pct, body.capacity_pct),
+        levers=body.plan_levers(),
         until=PipelineStep(body.until) if body.until else None,
         config=plans.parse_config(body.config),
         reason=body.reason,
