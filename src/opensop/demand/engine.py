@@ -233,11 +233,16 @@ def _final(
         spec = CATALOGUE[ModelName(str(member))]
         parts.append(_member_forecast(options, spec, df[df["unique_id"].isin(ids)]))
         progress(int((selection.loc[selection["model"] == member, "unique_id"]).size))
-    return pd.concat(parts, ignore_index=True)
+    return _member_columns(pd.concat(parts, ignore_index=True), options)
+
+
+def _member_columns(members: pd.DataFrame, options: EngineOptions) -> pd.DataFrame:
+    """Every bound column present (NaN for models without native intervals), in one order."""
+    return members.reindex(columns=[*KEYS, "forecast", *bound_columns(options.levels), "member"])
 
 
 def _member_forecast(options: EngineOptions, spec: ModelSpec, df: pd.DataFrame) -> pd.DataFrame:
-    """One model fitted on `df` and forecast: unique_id, ds, forecast, bounds (NaN without native intervals), member."""
+    """One model fitted on `df` and forecast: unique_id, ds, forecast, its native bounds (if any), member."""
     levels = list(options.levels)
     kwargs: dict[str, Any] = {"h": options.horizon}
     if spec.native_intervals:
@@ -248,7 +253,8 @@ def _member_forecast(options: EngineOptions, spec: ModelSpec, df: pd.DataFrame) 
         renamed[f"{member}-lo-{level}"] = f"lo_{level}"
         renamed[f"{member}-hi-{level}"] = f"hi_{level}"
     part = _run(options, [spec], "forecast", df, **kwargs).rename(columns=renamed)
-    return part.reindex(columns=[*KEYS, "forecast", *bound_columns(options.levels)]).assign(member=member)
+    kept = [c for c in [*KEYS, "forecast", *bound_columns(options.levels)] if c in part.columns]
+    return part[kept].assign(member=member)
 
 
 def forecast_series(
@@ -447,5 +453,5 @@ def model_output(series: pd.DataFrame, spec: ModelSpec, options: EngineOptions) 
     ids = pd.Index(series["unique_id"].unique())
     selection = pd.DataFrame({"unique_id": ids, "model": str(spec.name), "members": str(spec.name)})
     widths = None if spec.native_intervals else _dispersion_halfwidths(series, options.levels)
-    members = _member_forecast(options, spec, series)
+    members = _member_columns(_member_forecast(options, spec, series), options)
     return _combine(members, selection, widths, options).sort_values(KEYS, ignore_index=True)
