@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from opensop import __version__
 from opensop.api import docs, errors
 from opensop.api.routes import audit, auth, cycles, data, plans, scenarios
 from opensop.config import Settings
@@ -34,7 +35,7 @@ def create_app(settings: Settings, *, workspace: Workspace | None = None) -> Fas
 
     app = FastAPI(
         title="OpenSOP",
-        version="0.1.0",
+        version=__version__,
         summary="Sales & Operations Planning: cycle, plan versions, approvals and audit.",
         generate_unique_id_function=operation_id,
         lifespan=lifespan,

@@ -27,13 +27,13 @@ from opensop.demand.consensus import SOURCES
 from opensop.finance.lines import COLUMNS as FINANCE_COLUMNS
 from opensop.finance.projection import FinancialPlan
 from opensop.pipeline import CycleResult, interval_columns
+from opensop.schema.frames import CELL
 
 FINANCE_PREFIX = "fin_"
 STATISTICAL_PREFIX = "statistical_"
 LOWER_MEASURE = "statistical_lo_95"
 UPPER_MEASURE = "statistical_hi_95"
 VIEW_SUFFIX = "_view"
-CELL = ["item_id", "region_id", "period"]
 
 
 def _cells(frame: pd.DataFrame, measure: str, column: str) -> pd.DataFrame:

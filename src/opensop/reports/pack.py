@@ -16,6 +16,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from opensop.errors import FeatureUnavailable
 from opensop.reports.excel import tables_workbook
 
 CHROMIUM = "/usr/bin/chromium"
@@ -103,8 +104,15 @@ def to_html(pack: PackData) -> str:
 
 
 def to_pdf(html: str) -> bytes:
-    """Print the HTML with chromium (A4, backgrounds on). Needs Debian's chromium at /usr/bin/chromium."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - heavy, and only the PDF route needs it
+    """Print the HTML with chromium (A4, backgrounds on). Needs the `pdf` extra (Playwright) and Debian's chromium
+    at /usr/bin/chromium."""
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - heavy, and only the PDF route needs it
+    except ImportError as missing:
+        raise FeatureUnavailable(
+            "the executive pack cannot be printed as PDF: Playwright is not installed",
+            hint="install OpenSOP with its pdf extra (pip install 'opensop[pdf]'), or open the HTML pack and print it",
+        ) from missing
 
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))

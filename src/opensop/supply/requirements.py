@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from opensop.config import PlanningConfig
+from opensop.periods import month_starts
 from opensop.schema import PlanningData
 from opensop.supply.allocation import allocate, make_pairs
 from opensop.supply.capacity import capacity_table, firm_load
@@ -89,7 +90,7 @@ def requirements(
 ) -> pd.DataFrame:
     """COLUMNS: gross is the site's own (allocated) demand, dependent what the sites it supplies bring in."""
     periods = horizon(data, demand, config)
-    frame = demand.assign(period=pd.to_datetime(demand["period"]).dt.to_period("M").dt.to_timestamp())
+    frame = demand.assign(period=month_starts(demand["period"]))
     frame = frame[frame["period"].isin(periods)]
     gross = allocate(data, frame[["item_id", "region_id", "period", "quantity"]])
     gross = gross.groupby(["item_id", "site_id", "period"], as_index=False)[["quantity"]].sum()

@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from opensop.cycle.permissions import Action, Role, is_allowed
-from opensop.errors import ConflictError, NotAuthenticated, NotAuthorized, NotFoundError, OpenSOPError, WorkflowError
+from opensop.errors import NotAuthenticated, NotAuthorized, OpenSOPError
 from opensop.services import auth
 from opensop.services.auth import Principal
 from opensop.services.workspace import Workspace
@@ -119,16 +119,6 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
-def status_of(error: OpenSOPError) -> int:
-    if isinstance(error, NotAuthorized):
-        return 403
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, ConflictError | WorkflowError):
-        return 409
-    return 400
-
-
 def error_page(request: Request, *, message: str, hint: str | None, status: int) -> HTMLResponse:
     page: Page | None
     try:
@@ -155,7 +145,7 @@ class WebRoute(APIRoute):
                 target = f"?{urlencode({'next': back})}" if request.method == "GET" else ""
                 return RedirectResponse(f"{PREFIX}/login{target}", status_code=303)
             except OpenSOPError as error:
-                response = error_page(request, message=error.message, hint=error.hint, status=status_of(error))
+                response = error_page(request, message=error.message, hint=error.hint, status=error.http_status)
             except RequestValidationError as error:
                 fields = ", ".join(str(e.get("loc", ("?",))[-1]) for e in error.errors())
                 response = error_page(
