@@ -35,10 +35,16 @@ class OpenSOPError(Exception):
     exit_code: int = 1
     http_status: int = 400
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, key: str | None = None, params: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # `key` names the message in the web's catalogues (`error_<key>`, `error_<key>_hint`), `params` fill it:
+        # a page shows the error in its own language; the CLI, logs and API keep the English `message`.
+        self.key = key
+        self.params = dict(params or {})
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message

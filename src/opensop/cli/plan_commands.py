@@ -77,7 +77,13 @@ def store_plan(
 ) -> plan_runs.PlanOutcome:
     """The job on the open cycle (opened for the latest actuals if none is), stored as a draft version through the
     plan service the worker runs; prints what it planned and where it is stored."""
-    from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_health, print_supply_summary
+    from opensop.cli.summaries import (
+        print_demand_summary,
+        print_finance_summary,
+        print_health,
+        print_rough_cut_capacity,
+        print_supply_summary,
+    )
     from opensop.services import cycles, plan_runs, runs
     from opensop.services.auth import Principal
 
@@ -107,6 +113,7 @@ def store_plan(
     print_finance_summary(outcome.result)
     summary = outcome.summary
     if "supply" in summary:
+        print_rough_cut_capacity(summary["supply"])
         print_health(summary["supply"]["health"])
     console.print(
         f"Stored as draft plan version {summary['plan_version_id']} ({summary['rows']} rows) in cycle "

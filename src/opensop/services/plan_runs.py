@@ -49,6 +49,7 @@ from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion,
 from opensop.store.database import transaction
 from opensop.supply import SolveStatus
 from opensop.supply.health import health_check
+from opensop.supply.requirements import rough_cut_overloads
 
 PLAN_STEP = "plan"
 MAX_ID = 2**31 - 2
@@ -412,6 +413,9 @@ def _number(value: Any) -> float | None:
 
 def _supply_summary(result: CycleResult) -> dict[str, Any]:
     supply = result.require_supply()
+    rough_cut = rough_cut_overloads(
+        result.data, result.supply_demand(), result.config, safety_stock=supply.safety_stock
+    )[["resource_id", "period", "load", "regular", "overtime", "overload", "utilisation"]]
     columns = ["item_id", "region_id", "period", "quantity", "binding", "binding_period", "shadow_price", "relief"]
     worst = supply.shortfalls.reindex(columns=columns)
     if len(worst):
@@ -428,6 +432,8 @@ def _supply_summary(result: CycleResult) -> dict[str, Any]:
         "shortfalls": _json_rows(worst),
         "safety_stock": {str(item): _number(value) for item, value in safety.items()},
         "health": _json_rows(health_check(supply, result.data, demand=result.supply_demand())),
+        "rough_cut": _json_rows(rough_cut.head(TOP_SHORTFALLS)),
+        "rough_cut_count": len(rough_cut),
     }
 
 

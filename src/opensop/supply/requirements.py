@@ -150,6 +150,16 @@ def requirements(
     return table[COLUMNS]
 
 
+def rough_cut_overloads(
+    data: PlanningData, demand: pd.DataFrame, config: PlanningConfig, *, safety_stock: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The unconstrained view before the LP's answer: the resource-months where the demand, netted against stock,
+    firm orders and safety stock, asks more than regular plus overtime capacity — largest overload first (the
+    overloads the supply review discusses; stored with each plan run and shown by the CLI and the supply page)."""
+    load = rough_cut_capacity(data, requirements(data, demand, config, safety_stock=safety_stock), config)
+    return load[load["overload"] > 0].sort_values("overload", ascending=False).reset_index(drop=True)
+
+
 def rough_cut_capacity(data: PlanningData, requirements: pd.DataFrame, config: PlanningConfig) -> pd.DataFrame:
     """resource_id, site_id, kind, period, load, regular, overtime, overtime_needed, overload, utilisation,
     firm_load (the part of load taken by firm production orders)."""
