@@ -23,7 +23,7 @@ $(UV):
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our dev machines) nothing is ever cached, and every
 # interpreter compiles pandas, scipy, ... again: `import opensop.scenarios.run` 2.7 s -> 1.1 s, the CLI 9.2 -> 3.3 s.
 $(VENV)/.installed: $(UV) uv.lock pyproject.toml Makefile
-	$(UV) sync --frozen --extra distributed --compile-bytecode
+	$(UV) sync --frozen --extra distributed --extra pdf --compile-bytecode
 	touch $@
 
 install: $(VENV)/.installed
@@ -41,6 +41,7 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/deptry src
 
 typecheck: install
 	$(BIN)/mypy

@@ -248,9 +248,9 @@ def objectives(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig,
 def demo_objectives() -> None:
     """The objectives on the demo company's own consensus (forecast once, then the two supply plans)."""
     from opensop.demo import generate_demo
-    from opensop.pipeline import StepName, run_pipeline
+    from opensop.pipeline import PipelineStep, run_pipeline
 
-    result = run_pipeline(PlanningData.from_frames(generate_demo()), PlanningConfig(), until=StepName.CONSENSUS)
+    result = run_pipeline(PlanningData.from_frames(generate_demo()), PlanningConfig(), until=PipelineStep.CONSENSUS)
     objectives(result.data, result.supply_demand(), result.config, "demo company (250 items x 3 sites x 18 months)")
 
 

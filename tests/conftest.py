@@ -1,17 +1,17 @@
-"""Shared test fixtures: repository paths and the shared public data folder."""
+"""Hypothesis profiles for the whole suite.
+
+`dev` (the default) tries few examples so the loop stays fast; `ci` (selected when the CI environment variable is
+set, as `.ci/run` does) tries many. Choose one explicitly with HYPOTHESIS_PROFILE=dev|ci. Neither has a deadline:
+the examples solve LPs and fit models on shared 2-core machines, where a per-example time limit only measures the
+load of the machine. Tests do not set their own example counts.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-import pytest
+from hypothesis import settings
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.skip(f"shared public data not found at {SHARED_DATA} (present in CI, absent from a user's clone)")
-    return SHARED_DATA
+settings.register_profile("dev", max_examples=10, deadline=None)
+settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))

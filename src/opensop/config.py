@@ -172,9 +172,9 @@ def _build(cls: type[Any], raw: dict[str, Any]) -> Any:
 
 DEFAULT_WORKSPACE = Path("workspace")
 SERVER_THREADS = 40
-"""Requests the server handles at once: the worker threads of `def` routes (the app sets anyio's limiter to it) and,
-plus a margin for the worker's heartbeat, the database connections the pool may open, so that no request waits
-for a connection that the pool was too small to give (the pool once held 15 for 40 concurrent requests)."""
+"""Requests the server handles at once: the worker threads anyio (under FastAPI) gives `def` routes by default, 40
+(a test holds the two equal). The database pool may open that many connections plus a margin for the worker's
+heartbeat, so no request waits for a connection the pool was too small to give (it once held 15 for 40)."""
 DB_POOL_SIZE = 10
 DB_POOL_OVERFLOW = SERVER_THREADS + 5 - DB_POOL_SIZE
 DEFAULT_UPLOAD_LIMIT = 100 * 1024 * 1024

@@ -12,25 +12,28 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from opensop.config import PlanningConfig
-from opensop.demand import ConsensusDemand, DemandForecast, apply_overrides, forecast_demand
-from opensop.demand.forecast import lifecycle_zeros
-from opensop.demand.standalone import forecast_frame
-from opensop.finance import FinancialPlan, project
-from opensop.kpi import KpiInputs, compute
-from opensop.reconcile import ReconciledForecast, reconcile
-from opensop.schema import PlanningData
-from opensop.supply import SupplyPlan
-from opensop.supply import plan as plan_supply
+from opensop.periods import months_between
 
-Progress = Callable[[str, int, int], None]
+if TYPE_CHECKING:
+    from opensop.demand import ConsensusDemand, DemandForecast
+    from opensop.finance import FinancialPlan
+    from opensop.reconcile import ReconciledForecast
+    from opensop.schema import PlanningData
+    from opensop.supply import SupplyPlan
+
+# Each step imports its engine when it runs: the step names and results are cheap to import (the CLI reads them
+# to build its options), the engines (statsforecast, hierarchicalforecast, HiGHS, scipy) are not.
+
+PipelineProgress = Callable[[str, int, int], None]
 """progress(step name, done, total): drives the CLI's bars and the worker's run record."""
 
 
-class StepName(StrEnum):
+class PipelineStep(StrEnum):
     FORECAST = "forecast"
     RECONCILE = "reconcile"
     CONSENSUS = "consensus"
@@ -105,9 +108,11 @@ class CycleResult:
         return demand.rename(columns={"consensus": "quantity"}).drop(columns="statistical")
 
 
-def _forecast(result: CycleResult, progress: Progress) -> CycleResult:
+def _forecast(result: CycleResult, progress: PipelineProgress) -> CycleResult:
+    from opensop.demand import forecast_demand
+
     forecast = forecast_demand(
-        result.data, result.config, progress=lambda done, total: progress(StepName.FORECAST, done, total)
+        result.data, result.config, progress=lambda done, total: progress(PipelineStep.FORECAST, done, total)
     )
     return replace(result, forecast=forecast)
 
@@ -127,11 +132,13 @@ def aggregate_forecasts(forecast: DemandForecast, hierarchy: pd.DataFrame, confi
     Each node forecasts the sum of its items' cleansed baseline history with the same automatic selection,
     then gets back its items' event uplifts, so that it is comparable with the item forecasts it is blended with.
     """
+    from opensop.demand.standalone import forecast_frame
+
     history = forecast.history.merge(hierarchy, on="item_id", how="left").assign(total="total")
     items = forecast.forecast.merge(hierarchy, on="item_id", how="left").assign(total="total")
     periods = pd.DatetimeIndex(sorted(items["period"].unique()))
     last = pd.Timestamp(history["period"].max())
-    steps = (periods[-1].year - last.year) * 12 + periods[-1].month - last.month
+    steps = months_between(last, periods[-1])
     frames: list[pd.DataFrame] = []
     for level, keys in AGGREGATE_LEVELS:
         columns = list(keys) or ["total"]
@@ -161,7 +168,10 @@ def aggregate_forecasts(forecast: DemandForecast, hierarchy: pd.DataFrame, confi
     return pd.concat(out, ignore_index=True)
 
 
-def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
+def _reconcile(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
+    from opensop.demand.forecast import lifecycle_zeros
+    from opensop.reconcile import reconcile
+
     forecast = result.require_forecast()
     hierarchy = result.data.item_hierarchy()
     base = aggregate_forecasts(forecast, hierarchy, result.config)
@@ -171,17 +181,23 @@ def _reconcile(result: CycleResult, _progress: Progress) -> CycleResult:
     return replace(result, reconciled=reconciled)
 
 
-def _consensus(result: CycleResult, _progress: Progress) -> CycleResult:
+def _consensus(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
+    from opensop.demand import apply_overrides
+
     coherent = result.reconciled.items if result.reconciled is not None else result.require_forecast().forecast
     consensus = apply_overrides(coherent, result.overrides, result.data.item_hierarchy())
     return replace(result, consensus=consensus)
 
 
-def _supply(result: CycleResult, _progress: Progress) -> CycleResult:
+def _supply(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
+    from opensop.supply import plan as plan_supply
+
     return replace(result, supply=plan_supply(result.data, result.supply_demand(), result.config))
 
 
-def _finance(result: CycleResult, _progress: Progress) -> CycleResult:
+def _finance(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
+    from opensop.finance import FinancialPlan, project
+
     plan = result.require_supply()
     if not plan.solve.is_ok:
         return replace(result, finance=FinancialPlan.empty())
@@ -189,7 +205,9 @@ def _finance(result: CycleResult, _progress: Progress) -> CycleResult:
     return replace(result, finance=finance)
 
 
-def _kpi(result: CycleResult, _progress: Progress) -> CycleResult:
+def _kpi(result: CycleResult, _progress: PipelineProgress) -> CycleResult:
+    from opensop.kpi import KpiInputs, compute
+
     plan = result.require_supply()
     if result.finance is None or not plan.solve.is_ok:
         return result
@@ -198,27 +216,27 @@ def _kpi(result: CycleResult, _progress: Progress) -> CycleResult:
 
 @dataclass(frozen=True)
 class Step:
-    name: StepName
+    name: PipelineStep
     title: str
-    run: Callable[[CycleResult, Progress], CycleResult]
+    run: Callable[[CycleResult, PipelineProgress], CycleResult]
 
 
-STEPS: tuple[Step, ...] = (
-    Step(StepName.FORECAST, "Statistical forecast", _forecast),
-    Step(StepName.RECONCILE, "Hierarchy reconciliation", _reconcile),
-    Step(StepName.CONSENSUS, "Consensus demand", _consensus),
-    Step(StepName.SUPPLY, "Constrained supply plan", _supply),
-    Step(StepName.FINANCE, "Financial projection", _finance),
-    Step(StepName.KPI, "Key performance indicators", _kpi),
+PIPELINE_STEPS: tuple[Step, ...] = (
+    Step(PipelineStep.FORECAST, "Statistical forecast", _forecast),
+    Step(PipelineStep.RECONCILE, "Hierarchy reconciliation", _reconcile),
+    Step(PipelineStep.CONSENSUS, "Consensus demand", _consensus),
+    Step(PipelineStep.SUPPLY, "Constrained supply plan", _supply),
+    Step(PipelineStep.FINANCE, "Financial projection", _finance),
+    Step(PipelineStep.KPI, "Key performance indicators", _kpi),
 )
 
 
 def run_steps(
     result: CycleResult,
     *,
-    after: StepName | None = None,
-    until: StepName = StepName.KPI,
-    progress: Progress | None = None,
+    after: PipelineStep | None = None,
+    until: PipelineStep = PipelineStep.KPI,
+    progress: PipelineProgress | None = None,
 ) -> CycleResult:
     """Run the steps that follow `after` (all of them when None) up to and including `until`.
 
@@ -226,11 +244,11 @@ def run_steps(
     start from a stored statistical forecast (`restore_forecast`) instead of forecasting again.
     """
     report = progress or (lambda _step, _done, _total: None)
-    names = [step.name for step in STEPS]
+    names = [step.name for step in PIPELINE_STEPS]
     first = 0 if after is None else names.index(after) + 1
     if names.index(until) < first:
         raise ValueError(f"cannot run up to {until} after {after}")
-    for step in STEPS[first:]:
+    for step in PIPELINE_STEPS[first:]:
         report(step.name, 0, 1)
         result = step.run(result, report)
         report(step.name, 1, 1)
@@ -244,8 +262,8 @@ def run_pipeline(
     config: PlanningConfig,
     *,
     overrides: pd.DataFrame | None = None,
-    until: StepName = StepName.KPI,
-    progress: Progress | None = None,
+    until: PipelineStep = PipelineStep.KPI,
+    progress: PipelineProgress | None = None,
 ) -> CycleResult:
     """Run the steps in order up to and including `until`."""
     result = CycleResult(data, config, overrides if overrides is not None else pd.DataFrame(columns=OVERRIDE_COLUMNS))
@@ -263,7 +281,9 @@ def restore_forecast(cells: pd.DataFrame) -> DemandForecast:
     `cells` (item_id, region_id, period, forecast, lo_95, hi_95) holds the coherent forecast — the one the consensus
     step starts from — with the item intervals the supply step takes its safety stocks from. Model selection and
     cleansed history are not needed after reconciliation and stay empty. Resume with
-    `run_steps(CycleResult(..., forecast=restore_forecast(cells)), after=StepName.RECONCILE)`.
+    `run_steps(CycleResult(..., forecast=restore_forecast(cells)), after=PipelineStep.RECONCILE)`.
     """
+    from opensop.demand import DemandForecast
+
     empty = pd.DataFrame()
     return DemandForecast(forecast=cells, selection=empty, history=empty, warnings=empty)

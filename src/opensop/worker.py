@@ -1,6 +1,7 @@
 """The worker process: executes queued runs outside the web request, one at a time.
 
-    python -m opensop.worker [--workspace DIR] [--database-url URL] [--plugin MODULE ...] [--once]
+    opensop [--workspace DIR] worker [--plugin MODULE ...] [--once] [--poll SECONDS]
+    python -m opensop.worker [--workspace DIR] [--database-url URL] [--plugin MODULE ...] [--once]   (the same)
 
 Each run gets a heartbeat thread; the step reports progress through its context and writes its result in one
 transaction at its end. Killing the worker leaves the run `running` with a dead pid and a stale heartbeat: the next
@@ -29,7 +30,7 @@ from opensop.cycle.permissions import Role
 from opensop.errors import OpenSOPError
 from opensop.services import runs
 from opensop.services.auth import Principal
-from opensop.services.steps import STEPS, StepContext
+from opensop.services.steps import RUN_STEPS, StepContext
 from opensop.services.workspace import Workspace, open_workspace
 from opensop.store.cycle_tables import Run
 
@@ -82,7 +83,7 @@ def execute(workspace: Workspace, run: Run) -> None:
         progress=lambda fraction, message: _progress(workspace, run.id, fraction, message),
     )
     try:
-        result = STEPS[run.step].function(context)
+        result = RUN_STEPS[run.step].function(context)
     except OpenSOPError as error:
         LOG.warning("run %s (%s) refused: %s", run.id, run.step, error)
         _record(workspace, run.id, error=str(error))
@@ -111,11 +112,25 @@ def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5)
                 return done
             idle.wait(poll_seconds)
             continue
-        if run.step not in STEPS:
+        if run.step not in RUN_STEPS:
             runs.finish_run(workspace, run.id, error=f"this worker does not know the step {run.step!r}")
         else:
             execute(workspace, run)
         done += 1
+
+
+def serve_queue(
+    settings: Settings, *, plugins: Sequence[str] = (), once: bool = False, poll_seconds: float = 0.5
+) -> int:
+    """Import the plugins, open the workspace and work its queue (`opensop worker` and `python -m opensop.worker`)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for module in plugins:
+        importlib.import_module(module)
+    workspace = open_workspace(settings)
+    try:
+        return work(workspace, once=once, poll_seconds=poll_seconds)
+    finally:
+        workspace.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,17 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="stop when the queue is empty")
     parser.add_argument("--poll", type=float, default=0.5, help="seconds between polls of an empty queue")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    for module in args.plugin:
-        importlib.import_module(module)
     settings = Settings.from_environment(args.workspace)
     if args.database_url:
         settings = Settings(workspace=settings.workspace, database_url=args.database_url)
-    workspace = open_workspace(settings)
-    try:
-        work(workspace, once=args.once, poll_seconds=args.poll)
-    finally:
-        workspace.dispose()
+    serve_queue(settings, plugins=args.plugin, once=args.once, poll_seconds=args.poll)
     return 0
 
 

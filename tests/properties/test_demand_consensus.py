@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from opensop.demand import apply_overrides
@@ -11,7 +11,6 @@ from opensop.demand import apply_overrides
 P = pd.Timestamp("2025-03-01")
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     stat=st.lists(st.floats(0, 1e4), min_size=2, max_size=8),
     locks=st.lists(st.booleans(), min_size=8, max_size=8),

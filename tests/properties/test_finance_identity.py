@@ -82,7 +82,8 @@ def cases(draw: st.DrawFn) -> tuple[PlanningData, pd.DataFrame, PlanningConfig]:
     return PlanningData.from_frames(frames), demand, config
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(suppress_health_check=[HealthCheck.too_slow])  # each example solves an LP
 @given(cases())
 def test_plan_costs_equal_the_objective(case: tuple[PlanningData, pd.DataFrame, PlanningConfig]) -> None:
     data, demand, config = case

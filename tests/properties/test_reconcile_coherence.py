@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from opensop.config import ReconciliationMethod
@@ -33,7 +33,6 @@ def cases(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return fc, hierarchy, base
 
 
-@settings(max_examples=40, deadline=None)
 @given(case=cases(), method=st.sampled_from(list(ReconciliationMethod)))
 def test_every_level_is_the_sum_of_its_items(
     case: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], method: ReconciliationMethod

@@ -211,7 +211,8 @@ def check_limits(data: PlanningData, result: SupplyPlan) -> None:
     assert (result.headcount["headcount"] >= 0.5 - TOL).all()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(suppress_health_check=[HealthCheck.too_slow])  # each example solves an LP
 @given(instances())
 def test_supply_plan_invariants(case: tuple[PlanningData, pd.DataFrame, PlanningConfig]) -> None:
     data, demand, config = case

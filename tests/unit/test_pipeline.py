@@ -13,7 +13,7 @@ from opensop.config import PlanningConfig
 from opensop.cycle.plan_measures import plan_measures
 from opensop.cycle.steps import CycleFacts, Output, produced
 from opensop.ingest import validate_source
-from opensop.pipeline import CycleResult, StepName, run_pipeline
+from opensop.pipeline import CycleResult, PipelineStep, run_pipeline
 from opensop.schema import PlanningData
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
@@ -47,7 +47,7 @@ def planned(tiny: PlanningData) -> CycleResult:
         overrides=overrides,
         progress=lambda step, _done, _total: steps.append(step),
     )
-    assert list(dict.fromkeys(steps)) == list(StepName)
+    assert list(dict.fromkeys(steps)) == list(PipelineStep)
     return result
 
 
@@ -78,7 +78,7 @@ def test_supply_plan_serves_the_consensus(planned: CycleResult) -> None:
 
 
 def test_until_stops_after_the_named_step(tiny: PlanningData) -> None:
-    result = run_pipeline(tiny, PlanningConfig(horizon_months=3), until=StepName.FORECAST)
+    result = run_pipeline(tiny, PlanningConfig(horizon_months=3), until=PipelineStep.FORECAST)
     assert result.forecast is not None
     assert result.consensus is None
     assert result.supply is None
@@ -104,7 +104,7 @@ def test_a_phase_out_item_gets_no_demand_after_its_end_of_life(tiny: PlanningDat
     items = tiny.items.copy()
     items.loc[items["item_id"] == "P2", "end_period"] = pd.Timestamp("2025-01-01")
     data = PlanningData.from_frames({**tiny.tables(), "items": items})
-    result = run_pipeline(data, PlanningConfig(horizon_months=6), until=StepName.CONSENSUS)
+    result = run_pipeline(data, PlanningConfig(horizon_months=6), until=PipelineStep.CONSENSUS)
     plan = result.require_consensus().plan
     after = plan[(plan["item_id"] == "P2") & (plan["period"] > pd.Timestamp("2025-01-01"))]
     assert len(after) > 0

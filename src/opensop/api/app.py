@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from opensop import __version__
 from opensop.api import docs, errors, validation
 from opensop.api.routes import audit, auth, cycles, data, plans, scenarios
-from opensop.config import SERVER_THREADS, Settings
+from opensop.config import Settings
 from opensop.services.workspace import Workspace, open_workspace
 
 
@@ -29,14 +29,13 @@ def create_app(settings: Settings, *, workspace: Workspace | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        to_thread.current_default_thread_limiter().total_tokens = SERVER_THREADS  # matched by the DB pool
         yield
         if workspace is None:
             opened.dispose()
 
     app = FastAPI(
         title="OpenSOP",
-        version="0.1.0",
+        version=__version__,
         summary="Sales & Operations Planning: cycle, plan versions, approvals and audit.",
         generate_unique_id_function=operation_id,
         lifespan=lifespan,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
-from opensop.ingest import Severity, ValidationReport
+if TYPE_CHECKING:
+    from opensop.ingest import ValidationReport
 
 console = Console()
 errors = Console(stderr=True)
@@ -13,6 +16,8 @@ errors = Console(stderr=True)
 
 def print_report(report: ValidationReport, *, limit: int = 60) -> None:
     """The quality report as a readable table: most important first (errors, then warnings)."""
+    from opensop.ingest import Severity
+
     issues = sorted(report.issues, key=lambda i: (i.severity is not Severity.ERROR, i.table, i.row or 0))
     if not issues:
         console.print(f"[green]No issue found in {report.source}.[/green]")

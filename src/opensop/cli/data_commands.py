@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,13 +11,10 @@ from rich.table import Table
 from opensop.cli.console import console, print_counts, print_report
 from opensop.cli.progress import stages
 from opensop.cli.state import STATE
-from opensop.demo import generate_demo
 from opensop.errors import DataValidationError, SourceError
-from opensop.ingest import write_csv_folder, write_excel, write_parquet_folder
-from opensop.schema.frames import PlanningData
-from opensop.services import cycles, imports, plans
-from opensop.services.auth import Principal
-from opensop.services.workspace import init_workspace, open_workspace
+
+if TYPE_CHECKING:
+    from opensop.schema.frames import PlanningData
 
 ENCODING = typer.Option(help="Text encoding of CSV files (utf-8, cp1252, latin-1).")
 REPORT = typer.Option(help="Also write the quality report to this .json or .csv file.")
@@ -25,6 +22,8 @@ REPORT = typer.Option(help="Also write the quality report to this .json or .csv 
 
 def init() -> None:
     """Create the workspace and its database (or bring an existing one up to date)."""
+    from opensop.services.workspace import init_workspace
+
     workspace = init_workspace(STATE.settings)
     console.print(
         f"Workspace ready: {workspace.settings.workspace.resolve()} ({workspace.engine.url.get_backend_name()})"
@@ -38,6 +37,8 @@ def check(
     report: Annotated[Path | None, REPORT] = None,
 ) -> None:
     """Validate data without loading it. Exit code 2 when it has blocking errors."""
+    from opensop.services import imports
+
     with stages("Checking") as stage:
         stage(str(path))
         result = imports.check_source(path, encoding=encoding)
@@ -56,6 +57,9 @@ def import_(
     report: Annotated[Path | None, REPORT] = None,
 ) -> None:
     """Import data into the workspace: all or nothing; importing the same content twice changes nothing."""
+    from opensop.services import imports
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         with stages("Importing") as stage:
@@ -81,6 +85,9 @@ def export(
     load: Annotated[int | None, typer.Option(help="Load number (default: the latest).")] = None,
 ) -> None:
     """Write the workspace data back out in the files `opensop import` reads."""
+    from opensop.services import imports
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         load_id, data = imports.current_dataset(workspace, load)
@@ -91,6 +98,8 @@ def export(
 
 
 def _write(data: PlanningData, output: Path, file_format: str) -> None:
+    from opensop.ingest import write_csv_folder, write_excel, write_parquet_folder
+
     if file_format == "csv":
         write_csv_folder(data, output)
     elif file_format == "parquet":
@@ -103,6 +112,10 @@ def _write(data: PlanningData, output: Path, file_format: str) -> None:
 
 def status() -> None:
     """What the workspace holds: the loads, their sizes and their quality, and the latest cycle's plan versions."""
+    from opensop.services import cycles, imports, plans
+    from opensop.services.auth import Principal
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         loads = imports.list_loads(workspace)
@@ -149,6 +162,9 @@ def demo_data(
     seed: Annotated[int, typer.Option(help="Random seed (the same seed gives the same company).")] = 7,
 ) -> None:
     """Write the embedded demo company, a French mid-size manufacturer-distributor."""
+    from opensop.demo import generate_demo
+    from opensop.schema.frames import PlanningData
+
     data = PlanningData.from_frames(generate_demo(seed))
     _write(data, output, file_format)
     print_counts(f"Demo company written to {output}", data.row_counts())

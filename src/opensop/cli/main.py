@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from opensop.cli import data_commands, plan_commands, scenario_commands, user_commands
-from opensop.cli.console import errors
+from opensop.cli.console import errors, print_report
 from opensop.cli.state import STATE
 from opensop.errors import DataValidationError, OpenSOPError
 
@@ -53,8 +53,6 @@ def run() -> None:
         if STATE.debug:
             raise
         if isinstance(error, DataValidationError):
-            from opensop.cli.console import print_report  # noqa: PLC0415
-
             print_report(error.report)
         errors.print(f"[bold red]Error:[/bold red] {error.message}")
         if error.hint:

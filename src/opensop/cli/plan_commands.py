@@ -7,7 +7,7 @@ import shutil
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,20 +16,14 @@ from opensop.cli import user_commands
 from opensop.cli.console import console, print_counts, print_quality_summary
 from opensop.cli.progress import counted, stages
 from opensop.cli.state import STATE
-from opensop.cli.summaries import print_demand_summary, print_finance_summary, print_health, print_supply_summary
 from opensop.config import PlanningConfig, PlanningLevel
-from opensop.cycle.steps import StepName as CycleStep
-from opensop.demand.standalone import forecast_file
-from opensop.demo import generate_demo
+from opensop.cycle.steps import StepName
 from opensop.errors import SourceError
-from opensop.ingest import write_csv_folder
-from opensop.ingest.writers import write_csv
-from opensop.pipeline import StepName
-from opensop.schema.frames import PlanningData
-from opensop.services import cycles, imports, plan_reports, plan_runs, runs
-from opensop.services.auth import Principal
-from opensop.services.demo_users import ensure_demo_users
-from opensop.services.workspace import Workspace, init_workspace, open_workspace
+from opensop.pipeline import PipelineStep
+
+if TYPE_CHECKING:
+    from opensop.services import plan_runs
+    from opensop.services.workspace import Workspace
 
 
 def demo(
@@ -39,6 +33,13 @@ def demo(
 ) -> None:
     """Build the demo workspace (generate the demo company, import it, report its quality), open its cycle and
     store the working draft plan, so the web app opens on a plan."""
+    from opensop.demo import generate_demo
+    from opensop.ingest import write_csv_folder
+    from opensop.schema.frames import PlanningData
+    from opensop.services import imports
+    from opensop.services.demo_users import ensure_demo_users
+    from opensop.services.workspace import init_workspace
+
     settings = STATE.settings
     if fresh and not settings.database_url and settings.workspace.exists():
         shutil.rmtree(settings.workspace)
@@ -70,12 +71,22 @@ def store_plan(
     workspace: Workspace,
     *,
     label: str,
-    until: StepName = StepName.KPI,
+    until: PipelineStep = PipelineStep.KPI,
     config: PlanningConfig | None = None,
     close_data_cutoff: bool = False,
 ) -> plan_runs.PlanOutcome:
     """The job on the open cycle (opened for the latest actuals if none is), stored as a draft version through the
     plan service the worker runs; prints what it planned and where it is stored."""
+    from opensop.cli.summaries import (
+        print_demand_summary,
+        print_finance_summary,
+        print_health,
+        print_rough_cut_capacity,
+        print_supply_summary,
+    )
+    from opensop.services import cycles, plan_runs, runs
+    from opensop.services.auth import Principal
+
     actor = Principal.system(STATE.actor)
     view, opened = cycles.working_cycle(workspace, actor=actor, config=config)
     cycle = view.cycle
@@ -85,7 +96,7 @@ def store_plan(
         )
     if close_data_cutoff:
         cycles.close_step(
-            workspace, actor=actor, cycle_id=cycle.id, step=CycleStep.DATA_CUTOFF, reason="demo data imported"
+            workspace, actor=actor, cycle_id=cycle.id, step=StepName.DATA_CUTOFF, reason="demo data imported"
         )
     request = plan_runs.PlanRequest(
         cycle_id=cycle.id, label=label, until=until, config=config, reason=f"opensop plan ({label})"
@@ -102,6 +113,7 @@ def store_plan(
     print_finance_summary(outcome.result)
     summary = outcome.summary
     if "supply" in summary:
+        print_rough_cut_capacity(summary["supply"])
         print_health(summary["supply"]["health"])
     console.print(
         f"Stored as draft plan version {summary['plan_version_id']} ({summary['rows']} rows) in cycle "
@@ -118,6 +130,10 @@ class FileFormat(StrEnum):
 
 def write_plan_files(workspace: Workspace, version_id: int, output: Path, file_format: FileFormat) -> list[Path]:
     """The stored version as files: every measure row (item x site x region x month) and `summary.json`."""
+    from opensop.ingest.writers import write_csv
+    from opensop.services import plan_reports
+    from opensop.services.auth import Principal
+
     actor = Principal.system(STATE.actor)
     version, measures = plan_reports.version_measures(workspace, actor=actor, version_id=version_id)
     document = plan_reports.version_document(workspace, actor=actor, version_id=version.id)
@@ -139,6 +155,9 @@ def write_plan_files(workspace: Workspace, version_id: int, output: Path, file_f
 
 def rerun_version(workspace: Workspace, version_id: int) -> bool:
     """Re-plan a stored version from what it records and say whether its content hash is reproduced."""
+    from opensop.services import plan_runs
+    from opensop.services.auth import Principal
+
     actor = Principal.system(STATE.actor)
     with counted(f"Re-running plan version {version_id}") as bar:
         check = plan_runs.rerun(
@@ -172,6 +191,8 @@ def forecast(
     jobs: Annotated[int, typer.Option(help="Processes for the automatic models (-1: all cores).")] = -1,
 ) -> None:
     """Forecast any tidy file with OpenSOP's automatic model selection (no workspace needed)."""
+    from opensop.demand.standalone import forecast_file
+
     try:
         interval_levels = tuple(int(level) for level in levels.split(",") if level.strip())
     except ValueError as error:
@@ -194,7 +215,7 @@ DEFAULTS = PlanningConfig()
 
 
 def plan(
-    until: Annotated[StepName, typer.Option(help="Stop after this step.")] = StepName.KPI,
+    until: Annotated[PipelineStep, typer.Option(help="Stop after this step.")] = PipelineStep.KPI,
     horizon: Annotated[
         int, typer.Option(min=3, max=24, help="Months planned by a cycle this command opens.")
     ] = DEFAULTS.horizon_months,
@@ -220,6 +241,8 @@ def plan(
 ) -> None:
     """Run the monthly job on the latest data and store it as a draft plan version of the open cycle (the cycle of
     the latest actuals is opened when none is): forecast, reconciliation, consensus, supply plan, finance, KPIs."""
+    from opensop.services.workspace import open_workspace
+
     if rerun is not None:
         workspace = open_workspace(STATE.settings)
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -14,15 +14,16 @@ from opensop.cli.console import console
 from opensop.cli.progress import stages
 from opensop.cli.state import STATE
 from opensop.errors import SourceError
-from opensop.scenarios import Scenario, seed_scenarios, to_csv, to_excel
-from opensop.services import scenario_runs
-from opensop.services.auth import Principal
-from opensop.services.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from opensop.services.auth import Principal
 
 scenario = typer.Typer(help="Pre-S&OP scenarios: create, list, run and compare.", no_args_is_help=True)
 
 
 def _actor() -> Principal:
+    from opensop.services.auth import Principal
+
     return Principal.system(STATE.actor)
 
 
@@ -31,6 +32,10 @@ def create(
     file: Annotated[Path, typer.Argument(help="Scenario JSON: name, description, levers, config_overrides.")],
 ) -> None:
     """Store a scenario defined in a JSON file."""
+    from opensop.scenarios import Scenario
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     try:
         definition = Scenario.from_dict(json.loads(file.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as error:
@@ -46,6 +51,10 @@ def create(
 @scenario.command("seed")
 def seed() -> None:
     """Store the demo company's four scenarios (export +20 %, line down, margin target, supplier lost)."""
+    from opensop.scenarios import seed_scenarios
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         for definition in seed_scenarios():
@@ -58,6 +67,9 @@ def seed() -> None:
 @scenario.command("list")
 def list_() -> None:
     """The stored scenarios: their levers, whether they assume or decide, and what they answer."""
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         stored = scenario_runs.stored_scenarios(workspace, actor=_actor())
@@ -83,6 +95,9 @@ def delete(
     reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")] = "",
 ) -> None:
     """Delete a stored scenario (its plan versions stay, with their history)."""
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         scenario_runs.delete_scenario(workspace, actor=_actor(), name=name, reason=reason)
@@ -99,6 +114,10 @@ def compare(
 ) -> None:
     """Plan each scenario on the open cycle's working draft (its forecast and overrides), store each as a draft
     version, and compare KPIs, money and what breaks; the recommendation picks decisions, never assumptions."""
+    from opensop.scenarios import to_csv, to_excel
+    from opensop.services import scenario_runs
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         with stages("Scenarios") as stage:

@@ -11,7 +11,6 @@ from opensop.cli.console import console
 from opensop.finance import FinancialPlan, vs_budget
 from opensop.kpi import KpiInputs, compute
 from opensop.pipeline import CycleResult
-from opensop.supply import requirements, rough_cut_capacity
 
 
 def _euros(value: float) -> str:
@@ -41,30 +40,25 @@ def print_demand_summary(result: CycleResult) -> None:
     )
 
 
-def print_rough_cut_capacity(result: CycleResult, *, top: int = 8) -> None:
-    """The unconstrained view before the LP's answer: where the consensus, netted against stock, firm orders and
-    safety stock, asks more hours than regular plus overtime capacity (the overloads the supply review discusses)."""
-    plan = result.supply
-    if plan is None:
-        return
-    needs = requirements(result.data, result.supply_demand(), result.config, safety_stock=plan.safety_stock)
-    load = rough_cut_capacity(result.data, needs, result.config)
-    overloaded = load[load["overload"] > 0].sort_values("overload", ascending=False)
-    if overloaded.empty:
+def print_rough_cut_capacity(supply: dict[str, Any], *, top: int = 8) -> None:
+    """The rough-cut overloads the plan run stored (`opensop.supply.requirements.rough_cut_overloads`)."""
+    rows = supply.get("rough_cut", [])
+    if not rows:
         console.print("Rough-cut capacity: no resource is asked more than regular plus overtime hours in any month.")
         return
-    table = Table(title=f"Rough-cut capacity: {len(overloaded)} resource-months overloaded before any build-ahead")
+    count = supply.get("rough_cut_count", len(rows))
+    table = Table(title=f"Rough-cut capacity: {count} resource-months overloaded before any build-ahead")
     for column in ("resource", "month", "required", "regular", "overtime", "overload", "utilisation"):
         table.add_column(column, justify="left" if column in ("resource", "month") else "right")
-    for row in overloaded.head(top).itertuples():
+    for row in rows[:top]:
         table.add_row(
-            str(row.resource_id),
-            f"{row.period:%Y-%m}",
-            f"{row.load:,.0f}",
-            f"{row.regular:,.0f}",
-            f"{row.overtime:,.0f}",
-            f"{row.overload:,.0f}",
-            f"{row.utilisation:.0%}",
+            str(row["resource_id"]),
+            str(row["period"])[:7],
+            f"{row['load']:,.0f}",
+            f"{row['regular']:,.0f}",
+            f"{row['overtime']:,.0f}",
+            f"{row['overload']:,.0f}",
+            "" if row["utilisation"] is None else f"{row['utilisation']:.0%}",
         )
     console.print(table)
 
@@ -105,7 +99,6 @@ def print_supply_summary(result: CycleResult, *, top: int = 8) -> None:
             cost_table.add_row(str(line), _euros(float(value)))
     console.print(cost_table)
     console.print(service_summary(result))
-    print_rough_cut_capacity(result, top=top)
     capacity = plan.capacity
     peaks = capacity.sort_values(["utilisation", "shadow_price"], ascending=False).head(top)
     peak_table = Table(title="Capacity peaks (load vs regular capacity, shadow price of one more unit)")

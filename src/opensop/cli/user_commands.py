@@ -1,4 +1,5 @@
-"""`opensop user add/role/list` and `opensop serve` (the REST API, with a worker process for long runs).
+"""`opensop user add/role/list`, `opensop serve` (the REST API, with a worker process for long runs) and
+`opensop worker` (that process).
 
 Whoever runs the CLI on a workspace owns its database, so these commands act as an administrator named after the
 CLI user (`--user` / OPENSOP_USER), recorded in the audit like any other change.
@@ -9,23 +10,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.table import Table
 
 from opensop.cli.console import console
 from opensop.cli.state import STATE
 from opensop.cycle.permissions import Role
-from opensop.services import auth
-from opensop.services.auth import Principal
-from opensop.services.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from opensop.services.auth import Principal
 
 users = typer.Typer(help="Users and their roles (the API's accounts).", no_args_is_help=True)
 
 
 def _admin() -> Principal:
+    from opensop.services.auth import Principal
+
     return Principal.system(STATE.actor)
 
 
@@ -40,6 +42,9 @@ def add(
     ] = "",
 ) -> None:
     """Create a user with a password (at least 8 characters)."""
+    from opensop.services import auth
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         user = auth.add_user(
@@ -57,6 +62,9 @@ def role(
     reason: Annotated[str, typer.Option(help="Why (kept in the audit).")] = "",
 ) -> None:
     """Change a user's role."""
+    from opensop.services import auth
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         user = auth.update_user(workspace, actor=_admin(), username=username, role=new_role, reason=reason)
@@ -68,6 +76,9 @@ def role(
 @users.command("list")
 def list_() -> None:
     """List users, their roles and whether they are active."""
+    from opensop.services import auth
+    from opensop.services.workspace import open_workspace
+
     workspace = open_workspace(STATE.settings)
     try:
         rows = auth.list_users(workspace, actor=_admin())
@@ -85,13 +96,19 @@ def serve(
     worker: Annotated[bool, typer.Option(help="Also start a worker process for runs.")] = True,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs) and, by default, one worker process for long runs."""
+    import uvicorn
+
+    from opensop.services.workspace import open_workspace
+
     settings = STATE.settings
     open_workspace(settings).dispose()
     environment = {**os.environ, "OPENSOP_WORKSPACE": str(settings.workspace)}
     if settings.database_url:
         environment["OPENSOP_DATABASE_URL"] = settings.database_url
     os.environ.update(environment)
-    process = subprocess.Popen([sys.executable, "-m", "opensop.worker"], env=environment) if worker else None
+    process = None
+    if worker:
+        process = subprocess.Popen([sys.executable, "-m", "opensop.cli.main", "worker"], env=environment)
     try:
         uvicorn.run("opensop.server:create_server_from_environment", factory=True, host=host, port=port)
     finally:
@@ -100,6 +117,18 @@ def serve(
             process.wait(timeout=30)
 
 
+def worker(
+    plugin: Annotated[list[str] | None, typer.Option(help="Module registering extra steps (repeatable).")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Stop when the queue is empty.")] = False,
+    poll: Annotated[float, typer.Option(min=0.01, help="Seconds between polls of an empty queue.")] = 0.5,
+) -> None:
+    """Execute the queued runs (forecasts, plans, scenarios) of the workspace, one at a time, until stopped."""
+    from opensop.worker import serve_queue
+
+    serve_queue(STATE.settings, plugins=plugin or (), once=once, poll_seconds=poll)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(users, name="user")
     app.command()(serve)
+    app.command()(worker)

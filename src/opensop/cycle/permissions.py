@@ -77,4 +77,6 @@ def require(role: Role, action: Action) -> None:
         raise NotAuthorized(
             f"the {role.value} role may not {action.value.replace('_', ' ')}",
             hint=f"ask a user with one of these roles: {', '.join(sorted(MATRIX[action]))}",
+            key="not_allowed",
+            params={"role": role.value, "action": action.value, "roles": ", ".join(sorted(MATRIX[action]))},
         )

@@ -19,6 +19,7 @@ content hash, shared by every process, and gone when the version is.
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 import pandas as pd
 
@@ -27,13 +28,13 @@ from opensop.demand.consensus import SOURCES
 from opensop.finance.lines import COLUMNS as FINANCE_COLUMNS
 from opensop.finance.projection import FinancialPlan
 from opensop.pipeline import CycleResult, interval_columns
+from opensop.schema.frames import CELL
 
 FINANCE_PREFIX = "fin_"
 STATISTICAL_PREFIX = "statistical_"
 LOWER_MEASURE = "statistical_lo_95"
 UPPER_MEASURE = "statistical_hi_95"
 VIEW_SUFFIX = "_view"
-CELL = ["item_id", "region_id", "period"]
 
 
 def _cells(frame: pd.DataFrame, measure: str, column: str) -> pd.DataFrame:
@@ -120,6 +121,34 @@ def finance_from_measures(measures: pd.DataFrame) -> FinancialPlan:
         frame[column] = frame[column].astype(object)
         frame.loc[frame[column].isna(), column] = None
     return FinancialPlan(frame.assign(period=pd.to_datetime(frame["period"])).reset_index(drop=True))
+
+
+def plan_risks(measures: pd.DataFrame, *, top: int = 3) -> list[dict[str, Any]]:
+    """What the executive summary warns about, as data (each adapter words it in its language): `lost_sales` —
+    the items losing most units (items: [(item, units)]); `capacity` — the resource-month most above its regular
+    capacity (resource, share, period)."""
+    risks: list[dict[str, Any]] = []
+    lost = measures[measures["measure"] == "lost"]
+    if len(lost) and lost["value"].sum() > 0.5:
+        totals = lost.groupby("item_id")["value"].sum()
+        worst = totals[totals > 0.5].sort_values(ascending=False).head(top)
+        risks.append({"kind": "lost_sales", "items": [(str(item), float(units)) for item, units in worst.items()]})
+    load = measures[measures["measure"] == "capacity_load"].groupby(["resource_id", "period"])["value"].sum()
+    regular = measures[measures["measure"] == "capacity_regular"].groupby(["resource_id", "period"])["value"].sum()
+    if len(load) and len(regular):
+        ratio = (load / regular.where(regular > 0)).dropna()
+        over = ratio[ratio > 1.0]
+        if len(over):
+            resource, period = cast("tuple[str, Any]", over.idxmax())
+            risks.append(
+                {
+                    "kind": "capacity",
+                    "resource": str(resource),
+                    "share": float(over.max()),
+                    "period": pd.Timestamp(period),
+                }
+            )
+    return risks
 
 
 def key_numbers(finance: FinancialPlan) -> dict[str, float]:

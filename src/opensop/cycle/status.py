@@ -52,6 +52,8 @@ def check_editable(current: PlanStatus) -> None:
         raise InvalidTransition(
             f"a {current.value} plan version cannot be modified",
             hint="revise it into a new draft (rejected versions) or create a new draft version",
+            key="version_not_editable",
+            params={"status": current.value},
         )
 
 

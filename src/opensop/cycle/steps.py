@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from opensop.cycle.permissions import Role
 from opensop.errors import InvalidRequest, InvalidTransition, NotAuthorized
+from opensop.periods import add_months, first_of_month, months_between
 
 STATISTICAL_MEASURE = "statistical_demand"
 CONSENSUS_MEASURE = "consensus_demand"
@@ -62,7 +63,7 @@ class StepSpec:
     description: str
 
 
-STEPS: tuple[StepSpec, ...] = (
+CYCLE_STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         StepName.DATA_CUTOFF,
         Role.DEMAND_PLANNER,
@@ -101,7 +102,7 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(StepName.EXECUTIVE_SOP, Role.EXECUTIVE, 22, (Output.APPROVED_PLAN,), "plan approved by the executives"),
     StepSpec(StepName.PUBLISHED, Role.EXECUTIVE, 24, (Output.PLAN_OF_RECORD,), "plan of record published"),
 )
-STEP_BY_NAME: dict[StepName, StepSpec] = {spec.name: spec for spec in STEPS}
+STEP_BY_NAME: dict[StepName, StepSpec] = {spec.name: spec for spec in CYCLE_STEPS}
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,8 @@ def check_can_close(step: StepName, *, role: Role, closed: frozenset[StepName], 
         )
     if step in closed:
         raise InvalidTransition(f"the {step.value} step is already closed")
-    position = [spec.name for spec in STEPS].index(step)
-    earlier = [spec.name for spec in STEPS[:position] if spec.name not in closed]
+    position = [spec.name for spec in CYCLE_STEPS].index(step)
+    earlier = [spec.name for spec in CYCLE_STEPS[:position] if spec.name not in closed]
     if earlier:
         raise InvalidTransition(f"the {step.value} step cannot close before {earlier[0].value}")
     if step is StepName.DATA_CUTOFF and facts.has_dataset_load and facts.last_actuals != facts.period:
@@ -185,19 +186,6 @@ def check_period_against_data(period: date, last_actuals: date | None) -> None:
             f"{months_between(last, period)} month(s) of demand unknown",
             hint=f"open {last:%Y-%m} or {add_months(last, 1):%Y-%m}, or import the later actuals first",
         )
-
-
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(period: date, months: int) -> date:
-    index = period.year * 12 + period.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month
 
 
 def due_date(cycle_period: date, step: StepName) -> date:

@@ -25,6 +25,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from opensop.demand.series import naive_scale
+
 with warnings.catch_warnings():
     # utilsforecast 0.2.x has a docstring with an invalid escape ("\\h"), reported when the module is compiled
     # (DeprecationWarning on Python 3.11, SyntaxWarning from 3.12).
@@ -70,14 +72,6 @@ def _series_id(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     return ids
 
 
-def _scale(series: pd.DataFrame, season_length: int) -> pd.Series:
-    grouped = series.groupby("unique_id")["y"]
-    lag = np.where(grouped.transform("size") > season_length, season_length, 1)
-    diff = np.where(lag == season_length, series["y"] - grouped.shift(season_length), series["y"] - grouped.shift(1))
-    scale = pd.Series(np.abs(diff), index=series.index).groupby(series["unique_id"]).mean()
-    return scale.where(scale > 0)
-
-
 def accuracy(
     snapshots: pd.DataFrame,
     actuals: pd.DataFrame,
@@ -92,7 +86,8 @@ def accuracy(
     rows = []
     for level in levels:
         cells, series = _at_level(snapshots[snapshots["lag"].isin(lags)], actuals, hierarchy, level, measures)
-        scale = _scale(series, season_length)
+        scale = naive_scale(series, season_length)
+        scale = scale.where(scale > 0)
         for lag in lags:
             at = cells[cells["lag"] == lag]
             for measure in measures:

@@ -31,7 +31,9 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-CELL = ["item_id", "region_id", "period"]
+from opensop.periods import month_starts
+from opensop.schema.frames import CELL
+
 SCOPE_COLUMNS = ["category_id", "family_id", "item_id", "region_id"]
 
 
@@ -74,7 +76,7 @@ def _normalise_overrides(overrides: pd.DataFrame) -> pd.DataFrame:
         out["kind"] = str(OverrideKind.ABSOLUTE)
     out["override_id"] = np.arange(len(out))
     out["entered_at"] = pd.to_datetime(out["entered_at"]) if "entered_at" in out.columns else pd.NaT
-    out["period"] = pd.to_datetime(out["period"]).dt.to_period("M").dt.to_timestamp()
+    out["period"] = month_starts(out["period"])
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
     bad_source = ~out["source"].isin([str(s) for s in SOURCES])
     bad_kind = ~out["kind"].isin([str(k) for k in OverrideKind])

@@ -41,10 +41,10 @@ from statsforecast import StatsForecast
 from statsforecast.models import Naive
 
 from opensop.config import ForecastConfig, ForecastEngine, SelectionMetric
-from opensop.demand.models import CATALOGUE, CandidateGroup, ModelName, candidates, default_model
-from opensop.demand.series import WARNING_COLUMNS, warnings_frame
+from opensop.demand.models import CATALOGUE, CandidateGroup, ModelName, ModelSpec, candidates, default_model
+from opensop.demand.series import WARNING_COLUMNS, naive_scale, warnings_frame
 
-Progress = Callable[[int, int], None]
+SeriesProgress = Callable[[int, int], None]
 KEYS = ["unique_id", "ds"]
 
 
@@ -108,11 +108,11 @@ def bound_columns(levels: tuple[int, ...]) -> list[str]:
     return [f"{side}_{level}" for level in sorted(levels) for side in ("lo", "hi")]
 
 
-def _run(options: EngineOptions, models: list[ModelName], method: str, df: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+def _run(options: EngineOptions, models: list[ModelSpec], method: str, df: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
     """One StatsForecast call: all cores for Auto models, one process for trivial ones (or the Dask cluster)."""
-    auto = any(CATALOGUE[m].auto for m in models)
+    auto = any(spec.auto for spec in models)
     sf = StatsForecast(
-        models=[CATALOGUE[m].build(options.season_length) for m in models],
+        models=[spec.build(options.season_length) for spec in models],
         freq=options.freq,
         n_jobs=options.jobs if auto else 1,
         fallback_model=Naive(),
@@ -139,14 +139,8 @@ def _run(options: EngineOptions, models: list[ModelName], method: str, df: pd.Da
 
 
 def _scale(series: pd.DataFrame, season_length: int) -> pd.Series:
-    """In-sample MAE of the seasonal naive (lag 1 when the series is shorter than two seasons); 1 when zero."""
-    grouped = series.groupby("unique_id", sort=True)["y"]
-    size = grouped.transform("size")
-    lag = np.where(size > season_length, season_length, 1)
-    seasonal = (series["y"] - grouped.shift(season_length)).abs()
-    first = (series["y"] - grouped.shift(1)).abs()
-    error = pd.Series(np.where(lag == season_length, seasonal, first), index=series.index)
-    scale = error.groupby(series["unique_id"]).mean()
+    """The MASE scale of each series for model selection; 1 when it is zero or undefined (any model ranks the same)."""
+    scale = naive_scale(series, season_length)
     return scale.where(scale > 0, 1.0).fillna(1.0)
 
 
@@ -154,8 +148,8 @@ def _backtest(
     options: EngineOptions, df: pd.DataFrame, models: tuple[ModelName, ...]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Backtest predictions, long: unique_id, ds, cutoff, y, model, yhat; and the wide frame with all models."""
-    auto = [m for m in models if CATALOGUE[m].auto]
-    trivial = [m for m in models if not CATALOGUE[m].auto]
+    auto = [CATALOGUE[m] for m in models if CATALOGUE[m].auto]
+    trivial = [CATALOGUE[m] for m in models if not CATALOGUE[m].auto]
     common = {"h": options.cv_horizon, "n_windows": options.windows, "step_size": options.backtest_step}
     keys = ["unique_id", "ds", "cutoff", "y"]
     wide: pd.DataFrame | None = None
@@ -234,25 +228,33 @@ def _final(
     """Refit only the models each series uses; returns unique_id, ds, model (the member), forecast and bounds."""
     usage = selection[["unique_id", "model", "members"]].assign(member=selection["members"].str.split("+"))
     usage = usage.explode("member")
-    levels = list(options.levels)
     parts = []
     for member, ids in usage.groupby("member", sort=True)["unique_id"]:
         spec = CATALOGUE[ModelName(str(member))]
-        subset = df[df["unique_id"].isin(ids)]
-        kwargs: dict[str, Any] = {"h": options.horizon}
-        if spec.native_intervals:
-            kwargs["level"] = levels
-        raw = _run(options, [spec.name], "forecast", subset, **kwargs)
-        renamed = {str(member): "forecast"}
-        for level in levels:
-            renamed[f"{member}-lo-{level}"] = f"lo_{level}"
-            renamed[f"{member}-hi-{level}"] = f"hi_{level}"
-        part = raw.rename(columns=renamed)
-        kept = [c for c in [*KEYS, "forecast", *bound_columns(options.levels)] if c in part.columns]
-        parts.append(part[kept].assign(member=str(member)))
+        parts.append(_member_forecast(options, spec, df[df["unique_id"].isin(ids)]))
         progress(int((selection.loc[selection["model"] == member, "unique_id"]).size))
-    combined = pd.concat(parts, ignore_index=True)
-    return combined.reindex(columns=[*KEYS, "forecast", *bound_columns(options.levels), "member"])
+    return _member_columns(pd.concat(parts, ignore_index=True), options)
+
+
+def _member_columns(members: pd.DataFrame, options: EngineOptions) -> pd.DataFrame:
+    """Every bound column present (NaN for models without native intervals), in one order."""
+    return members.reindex(columns=[*KEYS, "forecast", *bound_columns(options.levels), "member"])
+
+
+def _member_forecast(options: EngineOptions, spec: ModelSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """One model fitted on `df` and forecast: unique_id, ds, forecast, its native bounds (if any), member."""
+    levels = list(options.levels)
+    kwargs: dict[str, Any] = {"h": options.horizon}
+    if spec.native_intervals:
+        kwargs["level"] = levels
+    member = str(spec.name)
+    renamed = {member: "forecast"}
+    for level in levels:
+        renamed[f"{member}-lo-{level}"] = f"lo_{level}"
+        renamed[f"{member}-hi-{level}"] = f"hi_{level}"
+    part = _run(options, [spec], "forecast", df, **kwargs).rename(columns=renamed)
+    kept = [c for c in [*KEYS, "forecast", *bound_columns(options.levels)] if c in part.columns]
+    return part[kept].assign(member=member)
 
 
 def forecast_series(
@@ -260,7 +262,7 @@ def forecast_series(
     groups: pd.Series,
     options: EngineOptions,
     *,
-    progress: Progress | None = None,
+    progress: SeriesProgress | None = None,
 ) -> EngineResult:
     """Select, fit and forecast every series of `series` (unique_id, ds, y); `groups` maps unique_id -> group.
 
@@ -339,7 +341,7 @@ def forecast_series(
             ],
             ignore_index=True,
         )
-    forecast, repaired = _finish(pd.concat(forecast_parts, ignore_index=True), live, options)
+    forecast, repaired = finish(pd.concat(forecast_parts, ignore_index=True), live, options)
     found.append(repaired)
     selection = selection.merge(size["n"].rename("n_observations").reset_index(), on="unique_id", how="left")
     selection["metric"] = str(options.metric)
@@ -412,7 +414,7 @@ def _zero_forecast(last: pd.Series, options: EngineOptions) -> pd.DataFrame:
     return frame
 
 
-def _finish(forecast: pd.DataFrame, history: pd.DataFrame, options: EngineOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
+def finish(forecast: pd.DataFrame, history: pd.DataFrame, options: EngineOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Repair missing values, clip at zero and order the bounds; report series that needed a repair."""
     found = []
     missing_point = forecast["forecast"].isna()
@@ -442,14 +444,14 @@ def _finish(forecast: pd.DataFrame, history: pd.DataFrame, options: EngineOption
     return forecast, pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=WARNING_COLUMNS)
 
 
-def forecast_with_model(series: pd.DataFrame, model: ModelName, options: EngineOptions) -> pd.DataFrame:
-    """Forecast every series with one catalogue model, no selection (the contract every model must meet).
+def model_output(series: pd.DataFrame, spec: ModelSpec, options: EngineOptions) -> pd.DataFrame:
+    """One model's own forecast of every series, before any repair: unique_id, ds, model, forecast, bounds.
 
     Intervals are the model's own, or the history-dispersion half-widths for models without native intervals.
+    This is what the model contract is checked on: `finish` would hide a model that returns NaN.
     """
     ids = pd.Index(series["unique_id"].unique())
-    selection = pd.DataFrame({"unique_id": ids, "model": str(model), "members": str(model)})
-    widths = None if CATALOGUE[model].native_intervals else _dispersion_halfwidths(series, options.levels)
-    members = _final(options, series, selection, lambda _: None)
-    forecast, _ = _finish(_combine(members, selection, widths, options), series, options)
-    return forecast.sort_values(KEYS, ignore_index=True)
+    selection = pd.DataFrame({"unique_id": ids, "model": str(spec.name), "members": str(spec.name)})
+    widths = None if spec.native_intervals else _dispersion_halfwidths(series, options.levels)
+    members = _member_columns(_member_forecast(options, spec, series), options)
+    return _combine(members, selection, widths, options).sort_values(KEYS, ignore_index=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-CELL = ["item_id", "region_id", "period"]
+from opensop.schema.frames import CELL
 
 
 def expand(events: pd.DataFrame, cells: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:

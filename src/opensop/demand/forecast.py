@@ -30,13 +30,14 @@ import pandas as pd
 from opensop.config import PlanningConfig
 from opensop.demand import events as ev
 from opensop.demand.classify import DemandClass, candidate_group, classify
-from opensop.demand.engine import EngineOptions, Progress, bound_columns, concat_warnings, forecast_series
+from opensop.demand.engine import EngineOptions, SeriesProgress, bound_columns, concat_warnings, forecast_series
 from opensop.demand.models import ModelName
 from opensop.demand.series import flag_outliers, sanitize, warnings_frame
+from opensop.periods import month_start, months_between
 from opensop.schema import PlanningData
+from opensop.schema.frames import CELL
 
 SERIES = ["item_id", "region_id"]
-CELL = ["item_id", "region_id", "period"]
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,9 @@ def _horizon(data: PlanningData, config: PlanningConfig) -> tuple[pd.Timestamp, 
     """(last history month, horizon months, months the engine must forecast to reach the horizon's end)."""
     last = data.last_history_period
     start = pd.Timestamp(config.start_period) if config.start_period else last + pd.offsets.MonthBegin(1)
-    start = start.to_period("M").to_timestamp()
+    start = month_start(start)
     periods = pd.date_range(start, periods=config.horizon_months, freq="MS")
-    steps = (periods[-1].year - last.year) * 12 + periods[-1].month - last.month
+    steps = months_between(last, periods[-1])
     return last, periods, max(steps, 1)
 
 
@@ -80,7 +81,9 @@ def _prepare_history(data: PlanningData, last: pd.Timestamp) -> tuple[pd.DataFra
     return pd.concat([raw, tails], ignore_index=True), first
 
 
-def forecast_demand(data: PlanningData, config: PlanningConfig, *, progress: Progress | None = None) -> DemandForecast:
+def forecast_demand(
+    data: PlanningData, config: PlanningConfig, *, progress: SeriesProgress | None = None
+) -> DemandForecast:
     """Statistical forecast per item x region with intervals, chosen models, cleansed history and warnings."""
     fc = config.forecast
     last, periods, steps = _horizon(data, config)

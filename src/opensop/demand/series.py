@@ -30,6 +30,18 @@ def warnings_frame(ids: pd.Series | pd.Index | list[str], rule: str, message: st
     return pd.DataFrame({"unique_id": unique, "rule": rule, "message": message}, columns=WARNING_COLUMNS)
 
 
+def naive_scale(series: pd.DataFrame, season_length: int) -> pd.Series:
+    """The MASE denominator per unique_id: mean_t |y_t - y_{t-m}| over the series' own values (the in-sample error of
+    the seasonal naive, m = season length), with lag 1 when the series is not longer than one season. NaN for a
+    series of one value; 0 for a constant one: callers decide what such a series is scaled by."""
+    grouped = series.groupby("unique_id", sort=True)["y"]
+    lag = np.where(grouped.transform("size") > season_length, season_length, 1)
+    seasonal = (series["y"] - grouped.shift(season_length)).abs()
+    first = (series["y"] - grouped.shift(1)).abs()
+    error = pd.Series(np.where(lag == season_length, seasonal, first), index=series.index)
+    return error.groupby(series["unique_id"]).mean()
+
+
 def _grid_positions(ds: pd.Series, freq: str | int) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Position of each date on one global grid of `freq` steps, and whether it lies exactly on it."""
     if isinstance(freq, int):

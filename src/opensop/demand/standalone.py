@@ -15,7 +15,7 @@ import pandas as pd
 
 from opensop.config import ForecastConfig, ForecastEngine, SelectionMetric
 from opensop.demand.classify import candidate_group, classify
-from opensop.demand.engine import EngineOptions, Progress, concat_warnings, forecast_series
+from opensop.demand.engine import EngineOptions, SeriesProgress, concat_warnings, forecast_series
 from opensop.demand.series import sanitize
 from opensop.errors import SourceError
 
@@ -57,7 +57,7 @@ def forecast_frame(
     config: ForecastConfig | None = None,
     engine: ForecastEngine = ForecastEngine.LOCAL,
     nonnegative: bool = True,
-    progress: Progress | None = None,
+    progress: SeriesProgress | None = None,
 ) -> StandaloneForecast:
     """Forecast every series of a tidy frame `horizon` steps ahead (negative values repaired to 0 and forecasts
     clipped at 0 unless `nonnegative` is False)."""
@@ -93,7 +93,7 @@ def forecast_file(
     freq: str | int,
     levels: tuple[int, ...] = (80, 95),
     jobs: int = -1,
-    progress: Progress | None = None,
+    progress: SeriesProgress | None = None,
 ) -> pd.DataFrame:
     """Forecast a tidy CSV/Parquet file; per-series warnings travel in `result.attrs["warnings"]` (a frame)."""
     result = forecast_frame(

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from opensop.demo.company import FAMILIES, REGIONS
+from opensop.periods import month_start
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -43,7 +44,7 @@ class Timeline:
 
     @classmethod
     def ending(cls, last_history_period: str) -> Timeline:
-        last = pd.Timestamp(last_history_period).to_period("M").to_timestamp()
+        last = month_start(last_history_period)
         start = last - pd.DateOffset(months=N_HISTORY - 1)
         return cls(pd.date_range(start, periods=N_HISTORY + N_FUTURE, freq="MS"), N_HISTORY)
 

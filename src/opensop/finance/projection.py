@@ -74,6 +74,7 @@ from opensop.finance.lines import (
     long_frame,
     summary,
 )
+from opensop.periods import month_starts
 from opensop.schema import PlanningData
 from opensop.supply import SupplyPlan
 from opensop.supply.capacity import firm_load
@@ -295,7 +296,7 @@ def _investments(data: PlanningData, investments: pd.DataFrame | None) -> list[p
         return []
     sites = data.resources[["resource_id", "site_id"]].astype({"resource_id": str, "site_id": str})
     paid = investments.astype({"resource_id": str}).merge(sites, on="resource_id", how="left")
-    paid = paid.assign(period=pd.to_datetime(paid["period"]).dt.to_period("M").dt.to_timestamp())
+    paid = paid.assign(period=month_starts(paid["period"]))
     return [long_frame("investment", paid, paid["amount"].astype(float))]
 
 

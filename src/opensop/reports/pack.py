@@ -20,7 +20,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from opensop.errors import Busy
+from opensop.errors import Busy, FeatureUnavailable
 from opensop.reports.excel import tables_workbook
 
 CHROMIUM = "/usr/bin/chromium"
@@ -119,6 +119,13 @@ class PdfRenderer:
         self._lock = threading.Lock()
 
     def render(self, html: str) -> bytes:
+        try:
+            from playwright import sync_api  # noqa: F401, PLC0415 - heavy, and only PDFs need it
+        except ImportError as missing:
+            raise FeatureUnavailable(
+                "the executive pack cannot be printed as PDF: Playwright is not installed",
+                hint="install OpenSOP with its pdf extra (pip install 'opensop[pdf]'), or print the HTML pack",
+            ) from missing
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._serve, name="opensop-pdf", daemon=True)
@@ -181,8 +188,8 @@ RENDERER = PdfRenderer()
 
 
 def to_pdf(html: str) -> bytes:
-    """Print the HTML with chromium (A4, backgrounds on) through the shared renderer. Needs Debian's chromium at
-    /usr/bin/chromium."""
+    """Print the HTML with chromium (A4, backgrounds on) through the shared renderer. Needs the `pdf` extra
+    (Playwright) and Debian's chromium at /usr/bin/chromium."""
     return RENDERER.render(html)
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
 from opensop.config import Objective, PlanningConfig
-from opensop.errors import InvalidRequest, OpenSOPError
+from opensop.errors import InvalidRequest
+from opensop.periods import month_start
 from opensop.schema import DICTIONARY, PlanningData, conform
 from opensop.supply.coefficients import DEFAULT_POLICY, component_prices, prices
 
@@ -41,10 +42,6 @@ def no_investments() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "period" else object) for c in INVESTMENT_COLUMNS})
 
 
-def month(value: str) -> pd.Timestamp:
-    return pd.Timestamp(value).to_period("M").to_timestamp()
-
-
 def _table(data: PlanningData, name: str, frame: pd.DataFrame) -> PlanningData:
     return replace(data, **{name: conform(DICTIONARY[name], frame)})
 
@@ -61,14 +58,14 @@ def _period_mask(periods: pd.Series, start: str | None, end: str | None) -> pd.S
     when = pd.to_datetime(periods)
     mask = pd.Series(True, index=periods.index)
     if start is not None:
-        mask &= when >= month(start)
+        mask &= when >= month_start(start)
     if end is not None:
-        mask &= when <= month(end)
+        mask &= when <= month_start(end)
     return mask
 
 
 def _horizon_end(inputs: ScenarioInputs) -> pd.Timestamp:
-    return month(str(pd.to_datetime(inputs.demand["period"]).max().date()))
+    return month_start(str(pd.to_datetime(inputs.demand["period"]).max().date()))
 
 
 class Lever:
@@ -140,15 +137,15 @@ class LaunchProduct(Lever):
         data = inputs.data
         items = data.items.astype({"item_id": str})
         if self.item_id in set(items["item_id"]):
-            raise OpenSOPError(f"cannot launch {self.item_id}: the item already exists")
+            raise InvalidRequest(f"cannot launch {self.item_id}: the item already exists")
         like = items[items["item_id"] == self.like_item_id]
         if like.empty:
-            raise OpenSOPError(f"cannot launch {self.item_id}: like item {self.like_item_id} does not exist")
+            raise InvalidRequest(f"cannot launch {self.item_id}: like item {self.like_item_id} does not exist")
         new = like.assign(
             item_id=self.item_id,
             description=self.description or f"{like['description'].iloc[0]} (new)",
             lifecycle="new",
-            launch_period=month(self.launch_period),
+            launch_period=month_start(self.launch_period),
             end_period=pd.Series(pd.NaT, index=like.index, dtype="datetime64[ns]"),
             like_item_id=self.like_item_id,
             unit_price=like["unit_price"] * self.price_factor,
@@ -184,12 +181,12 @@ class EndOfLife(Lever):
         items = inputs.data.items.copy()
         mine = items["item_id"].astype(str) == self.item_id
         if not mine.any():
-            raise OpenSOPError(f"cannot end {self.item_id}: the item does not exist")
+            raise InvalidRequest(f"cannot end {self.item_id}: the item does not exist")
         items.loc[mine, "lifecycle"] = "phase_out"
-        items.loc[mine, "end_period"] = month(self.end_period)
+        items.loc[mine, "end_period"] = month_start(self.end_period)
         demand = inputs.demand.copy()
         after = (demand["item_id"].astype(str) == self.item_id) & (
-            pd.to_datetime(demand["period"]) > month(self.end_period)
+            pd.to_datetime(demand["period"]) > month_start(self.end_period)
         )
         demand.loc[after, _values(demand)] = 0.0
         return replace(inputs, data=_table(inputs.data, "items", items), demand=demand)
@@ -199,7 +196,7 @@ def _current_capacity(data: PlanningData, resource_id: str, periods: pd.Datetime
     """period, regular, overtime of the resource: calendar rows where given, else the resource's standard."""
     resources = data.resources.astype({"resource_id": str}).set_index("resource_id")
     if resource_id not in resources.index:
-        raise OpenSOPError(f"resource {resource_id} does not exist")
+        raise InvalidRequest(f"resource {resource_id} does not exist")
     standard = resources.loc[resource_id]
     calendar = data.resource_calendar[data.resource_calendar["resource_id"].astype(str) == resource_id]
     out = pd.DataFrame({"period": periods}).merge(calendar[["period", "regular", "overtime"]], on="period", how="left")
@@ -238,8 +235,8 @@ class CapacityChange(Lever):
     label: str = ""
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
-        end = month(self.period_to) if self.period_to else _horizon_end(inputs)
-        periods = pd.date_range(month(self.period_from), end, freq="MS")
+        end = month_start(self.period_to) if self.period_to else _horizon_end(inputs)
+        periods = pd.date_range(month_start(self.period_from), end, freq="MS")
         months = _current_capacity(inputs.data, self.resource_id, periods)
         months["regular"] *= self.factor
         months["overtime"] *= self.factor if self.overtime_factor is None else self.overtime_factor
@@ -274,16 +271,16 @@ class CapacityScale(Lever):
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
         start = (
-            month(self.period_from)
+            month_start(self.period_from)
             if self.period_from
-            else month(str(pd.to_datetime(inputs.demand["period"]).min().date()))
+            else month_start(str(pd.to_datetime(inputs.demand["period"]).min().date()))
         )
-        end = month(self.period_to) if self.period_to else _horizon_end(inputs)
+        end = month_start(self.period_to) if self.period_to else _horizon_end(inputs)
         periods = pd.date_range(start, end, freq="MS")
         known = sorted(set(inputs.data.resources["resource_id"].astype(str)))
         missing = sorted(set(self.resource_ids) - set(known))
         if missing:
-            raise OpenSOPError(f"capacity_scale: resource(s) {', '.join(missing)} do not exist")
+            raise InvalidRequest(f"capacity_scale: resource(s) {', '.join(missing)} do not exist")
         data = inputs.data
         factor = max(0.0, 1.0 + self.pct / 100.0)
         for resource_id in self.resource_ids or tuple(known):
@@ -306,7 +303,7 @@ class ResourceOutage(Lever):
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
         n = int(np.ceil(self.weeks / WEEKS_PER_MONTH))
-        periods = pd.date_range(month(self.start_period), periods=n, freq="MS")
+        periods = pd.date_range(month_start(self.start_period), periods=n, freq="MS")
         down = np.clip(self.weeks - np.arange(n) * WEEKS_PER_MONTH, 0.0, WEEKS_PER_MONTH) / WEEKS_PER_MONTH
         months = _current_capacity(inputs.data, self.resource_id, periods)
         months["regular"] *= 1.0 - down
@@ -328,14 +325,14 @@ class CapacityInvestment(Lever):
     label: str = ""
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
-        periods = pd.date_range(month(self.start_period), _horizon_end(inputs), freq="MS")
+        periods = pd.date_range(month_start(self.start_period), _horizon_end(inputs), freq="MS")
         months = _current_capacity(inputs.data, self.resource_id, periods)
         months["regular"] += self.added_capacity
         paid = pd.DataFrame(
             {
                 "label": [self.label or f"investment {self.resource_id}"],
                 "resource_id": [self.resource_id],
-                "period": [month(self.start_period)],
+                "period": [month_start(self.start_period)],
                 "amount": [self.cost],
             }
         )
@@ -355,7 +352,7 @@ class SupplierLoss(Lever):
         suppliers = inputs.data.suppliers
         lost = (suppliers["supplier_id"].astype(str) == self.supplier_id) & _in(suppliers["part_id"], self.part_ids)
         if not lost.any():
-            raise OpenSOPError(f"supplier {self.supplier_id} supplies none of the parts named")
+            raise InvalidRequest(f"supplier {self.supplier_id} supplies none of the parts named")
         return replace(inputs, data=_table(inputs.data, "suppliers", suppliers[~lost]))
 
 
@@ -416,7 +413,7 @@ class CostChange(Lever):
             changed = _table(data, "suppliers", suppliers)
             return replace(inputs, data=_restandardise(changed, data))
         if self.target not in ("material", "conversion"):
-            raise OpenSOPError(f"unknown cost target {self.target!r}", hint="material, conversion or purchases")
+            raise InvalidRequest(f"unknown cost target {self.target!r}", hint="material, conversion or purchases")
         items = data.items.copy()
         scope = _in(items["family_id"], self.family_ids) & _in(items["item_id"], self.item_ids)
         chosen = set(items.loc[scope, "item_id"].astype(str))
@@ -463,7 +460,7 @@ class PriceChange(Lever):
             table.loc[rows, "price"] = table.loc[rows, "price"] * factor
             items.loc[scope, "unit_price"] = items.loc[scope, "unit_price"] * factor
             return replace(inputs, data=_table(_table(data, "prices", table), "items", items))
-        start = month(self.period_from) if self.period_from else pd.to_datetime(inputs.demand["period"]).min()
+        start = month_start(self.period_from) if self.period_from else pd.to_datetime(inputs.demand["period"]).min()
         later = rows & (pd.to_datetime(table["period_from"]) > start)
         table.loc[later, "price"] = table.loc[later, "price"] * factor
         lattice = pd.DataFrame({"item_id": chosen}).merge(pd.DataFrame({"region_id": regions}), how="cross")
@@ -517,7 +514,7 @@ class DemandRisk(Lever):
 
     def apply(self, inputs: ScenarioInputs) -> ScenarioInputs:
         if self.column not in inputs.demand.columns:
-            raise OpenSOPError(
+            raise InvalidRequest(
                 f"the demand has no {self.column} column",
                 hint="give the forecast frame with its intervals (lo_80, hi_80, lo_95, hi_95)",
             )

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from opensop.config import PlanningConfig
-from opensop.errors import InvalidRequest, OpenSOPError
+from opensop.errors import InvalidRequest
 from opensop.scenarios.levers import Lever, ScenarioInputs, is_decision, lever_from_dict, no_investments
 from opensop.schema import PlanningData
 
@@ -90,10 +90,10 @@ class Scenario:
             *path, last = key.split(".")
             for part in path:
                 if not isinstance(node.get(part), dict):
-                    raise OpenSOPError(f"unknown planning setting {key!r} in scenario {self.name!r}")
+                    raise InvalidRequest(f"unknown planning setting {key!r} in scenario {self.name!r}")
                 node = node[part]
             if last not in node:
-                raise OpenSOPError(f"unknown planning setting {key!r} in scenario {self.name!r}")
+                raise InvalidRequest(f"unknown planning setting {key!r} in scenario {self.name!r}")
             node[last] = value
         return PlanningConfig.from_dict(raw)
 

@@ -11,7 +11,11 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from opensop.periods import month_starts
 from opensop.schema.dictionary import DICTIONARY, ColumnType, Table
+
+CELL = ["item_id", "region_id", "period"]
+"""The key of a demand cell, one item in one region in one month: the grain of forecasts, overrides and consensus."""
 
 PANDAS_DTYPES: dict[ColumnType, str] = {
     ColumnType.STRING: "string",
@@ -46,7 +50,7 @@ def conform(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
         if column.dtype in (ColumnType.PERIOD, ColumnType.DATE):
             series = pd.Series(pd.to_datetime(series, errors="coerce"), index=frame.index)
             if column.dtype is ColumnType.PERIOD:
-                series = series.dt.to_period("M").dt.to_timestamp()
+                series = month_starts(series)
             out[column.name] = series.astype("datetime64[ns]")
         elif column.dtype is ColumnType.STRING:
             series = series.astype("string").str.strip()

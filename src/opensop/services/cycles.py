@@ -17,19 +17,16 @@ from opensop.cycle.permissions import Action, Role, require
 from opensop.cycle.status import CycleStatus, PlanStatus, StepStatus
 from opensop.cycle.steps import (
     CONSENSUS_MEASURE,
+    CYCLE_STEPS,
     FINANCE_MEASURE,
     STATISTICAL_MEASURE,
-    STEPS,
     SUPPLY_MEASURE,
     CycleFacts,
     Horizon,
     StepName,
-    add_months,
     check_can_close,
     check_period_against_data,
     due_date,
-    first_of_month,
-    months_between,
     roll_horizon,
 )
 from opensop.errors import (
@@ -41,6 +38,7 @@ from opensop.errors import (
     StaleWrite,
     WorkflowError,
 )
+from opensop.periods import add_months, first_of_month, months_between
 from opensop.services.auth import Principal
 from opensop.services.workspace import Workspace
 from opensop.store import plan_rows, repositories
@@ -213,7 +211,7 @@ def open_cycle(
         )
         session.add(cycle)
         session.flush()
-        for position, spec in enumerate(STEPS):
+        for position, spec in enumerate(CYCLE_STEPS):
             session.add(
                 CycleStep(
                     cycle_id=cycle.id,

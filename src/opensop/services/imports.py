@@ -7,16 +7,22 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from opensop.errors import DataValidationError, NotFoundError
-from opensop.ingest import IngestResult, ValidationReport, validate_source
-from opensop.schema.frames import PlanningData
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.database import transaction
 from opensop.store.tables import DatasetLoad
+
+if TYPE_CHECKING:
+    from opensop.ingest import IngestResult, ValidationReport
+    from opensop.schema.frames import PlanningData
+
+# The readers and checks (polars) are imported by the use cases that read files, so that listing the loads
+# (`opensop status`) does not pay for them.
 
 
 class ImportStatus(StrEnum):
@@ -35,6 +41,8 @@ class ImportOutcome:
 
 def check_source(path: Path, *, encoding: str = "utf-8", as_of: date | None = None) -> IngestResult:
     """Validate without touching any database."""
+    from opensop.ingest import validate_source  # noqa: PLC0415
+
     return validate_source(path, encoding=encoding, as_of=as_of)
 
 
@@ -51,6 +59,8 @@ def import_dataset(
 
     Importing content identical to the latest load is idempotent: no new rows, an `import_unchanged` audit event.
     """
+    from opensop.ingest import validate_source  # noqa: PLC0415
+
     stage = on_stage or (lambda _name: None)
     stage("reading and validating")
     result = validate_source(path, encoding=encoding, as_of=as_of)

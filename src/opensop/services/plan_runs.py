@@ -35,9 +35,9 @@ from opensop.cycle.permissions import Action, require
 from opensop.cycle.plan_content import DIMENSIONS, conform_measures, measure_hash
 from opensop.cycle.plan_measures import plan_measures, statistical_cells
 from opensop.cycle.status import CycleStatus, PlanStatus
-from opensop.cycle.steps import months_between
 from opensop.errors import InfeasiblePlanError, InvalidRequest, InvalidTransition, NotFoundError, SolverError
-from opensop.pipeline import OVERRIDE_COLUMNS, STEPS, CycleResult, StepName, restore_forecast, run_steps
+from opensop.periods import months_between
+from opensop.pipeline import OVERRIDE_COLUMNS, PIPELINE_STEPS, CycleResult, PipelineStep, restore_forecast, run_steps
 from opensop.scenarios.levers import CapacityScale, DemandChange, Lever, lever_from_dict
 from opensop.scenarios.scenario import Scenario
 from opensop.schema.frames import PlanningData
@@ -49,12 +49,13 @@ from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion,
 from opensop.store.database import transaction
 from opensop.supply import SolveStatus
 from opensop.supply.health import health_check
+from opensop.supply.requirements import rough_cut_overloads
 
 PLAN_STEP = "plan"
 MAX_ID = 2**31 - 2
 LEVER_RANGE = (-90.0, 200.0)
 TOP_SHORTFALLS = 25
-Progress = Callable[[float, str], None]
+RunProgress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -115,14 +116,16 @@ class PlanRequest:
     scenario: str = "base"
     label: str = ""
     levers: tuple[Lever, ...] | None = None
-    until: StepName | None = None
+    until: PipelineStep | None = None
     config: PlanningConfig | None = None
     reason: str = ""
 
     def __post_init__(self) -> None:
         if self.in_place and self.base_version_id is None:
             raise InvalidRequest("an in-place plan run needs the version to recompute", hint="give base_version_id")
-        if self.until is not None and list(StepName).index(self.until) < list(StepName).index(StepName.CONSENSUS):
+        if self.until is not None and list(PipelineStep).index(self.until) < list(PipelineStep).index(
+            PipelineStep.CONSENSUS
+        ):
             raise InvalidRequest("a plan run goes at least to the consensus", hint="until: consensus ... kpi")
         if not self.scenario.strip() or len(self.scenario) > 100:
             raise InvalidRequest("name the scenario (at most 100 characters)")
@@ -164,7 +167,7 @@ class PlanRequest:
                 scenario=_text(params.get("scenario") or "base", 100),
                 label=_text(params.get("label") or "", 200),
                 levers=None if levers is None else parse_levers(levers),
-                until=StepName(params["until"]) if params.get("until") else None,
+                until=PipelineStep(params["until"]) if params.get("until") else None,
                 config=plans.parse_config(params.get("config")),
                 reason=_text(params.get("reason") or "", 10_000),
             )
@@ -266,7 +269,7 @@ class _Inputs:
     overrides: list[PlanOverride]
     kept: pd.DataFrame | None
     accuracy: list[dict[str, Any]]
-    until: StepName
+    until: PipelineStep
     levers: tuple[Lever, ...]
 
 
@@ -302,7 +305,7 @@ def _read_inputs(workspace: Workspace, request: PlanRequest) -> _Inputs:
             rows = list(session.scalars(query))
         kept, accuracy = _kept_forecast(session, base, load_id, config)
         made = _run_summary(session, base) if request.in_place else {}
-        until = request.until or (StepName(made["until"]) if made.get("until") else StepName.KPI)
+        until = request.until or (PipelineStep(made["until"]) if made.get("until") else PipelineStep.KPI)
         levers = request.levers if request.levers is not None else parse_levers(made.get("levers"))
         data = repositories.read_dataset(session, load_id)
     return _Inputs(cycle.id, load_id, data, config, rows, kept, accuracy, until, levers)
@@ -323,20 +326,20 @@ def apply_levers(result: CycleResult, levers: tuple[Lever, ...]) -> CycleResult:
     )
 
 
-def _compute(inputs: _Inputs, report: Progress) -> tuple[CycleResult, pd.DataFrame, list[dict[str, Any]]]:
+def _compute(inputs: _Inputs, report: RunProgress) -> tuple[CycleResult, pd.DataFrame, list[dict[str, Any]]]:
     """The pipeline's steps on a read snapshot: the plan result, its measures and the forecast accuracy table."""
     steps = _pipeline_progress(report)
     start = CycleResult(inputs.data, inputs.config, overrides_frame(inputs.overrides))
     if inputs.kept is not None:
         result = replace(start, forecast=restore_forecast(inputs.kept))
-        result = run_steps(result, after=StepName.RECONCILE, until=StepName.CONSENSUS, progress=steps)
+        result = run_steps(result, after=PipelineStep.RECONCILE, until=PipelineStep.CONSENSUS, progress=steps)
         accuracy = inputs.accuracy
     else:
-        result = run_steps(start, until=StepName.CONSENSUS, progress=steps)
+        result = run_steps(start, until=PipelineStep.CONSENSUS, progress=steps)
         accuracy = accuracy_table(result.require_forecast().selection)
     result = apply_levers(result, inputs.levers)
-    if inputs.until is not StepName.CONSENSUS:
-        result = run_steps(result, after=StepName.CONSENSUS, until=inputs.until, progress=steps)
+    if inputs.until is not PipelineStep.CONSENSUS:
+        result = run_steps(result, after=PipelineStep.CONSENSUS, until=inputs.until, progress=steps)
     _check_solved(result)
     return result, plan_measures(result), accuracy
 
@@ -358,9 +361,9 @@ def accuracy_table(selection: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _pipeline_progress(report: Progress) -> Callable[[str, int, int], None]:
+def _pipeline_progress(report: RunProgress) -> Callable[[str, int, int], None]:
     """Pipeline progress -> the run's progress: a share per step, at most one write per second inside a step."""
-    names = [step.name for step in STEPS]
+    names = [step.name for step in PIPELINE_STEPS]
     last_step, last_at = "", 0.0
 
     def progress(step: str, done: int, total: int) -> None:
@@ -369,8 +372,8 @@ def _pipeline_progress(report: Progress) -> Callable[[str, int, int], None]:
         if step == last_step and now - last_at < 1.0:
             return
         last_step, last_at = step, now
-        share = (names.index(StepName(step)) + (done / total if total else 0.0)) / len(names)
-        title = next(s.title for s in STEPS if s.name == step)
+        share = (names.index(PipelineStep(step)) + (done / total if total else 0.0)) / len(names)
+        title = next(s.title for s in PIPELINE_STEPS if s.name == step)
         report(0.05 + 0.85 * share, f"{title}: {done}/{total}" if total > 1 else title)
 
     return progress
@@ -392,7 +395,7 @@ def _check_solved(result: CycleResult) -> None:
     )
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-able rows: months as ISO dates, missing values as None."""
 
     def plain(value: Any) -> Any:
@@ -410,6 +413,9 @@ def _number(value: Any) -> float | None:
 
 def _supply_summary(result: CycleResult) -> dict[str, Any]:
     supply = result.require_supply()
+    rough_cut = rough_cut_overloads(
+        result.data, result.supply_demand(), result.config, safety_stock=supply.safety_stock
+    )[["resource_id", "period", "load", "regular", "overtime", "overload", "utilisation"]]
     columns = ["item_id", "region_id", "period", "quantity", "binding", "binding_period", "shadow_price", "relief"]
     worst = supply.shortfalls.reindex(columns=columns)
     if len(worst):
@@ -423,9 +429,11 @@ def _supply_summary(result: CycleResult) -> dict[str, Any]:
         },
         "runtime_seconds": supply.solve.runtime_seconds,
         "shortfall_count": len(supply.shortfalls),
-        "shortfalls": _records(worst),
+        "shortfalls": _json_rows(worst),
         "safety_stock": {str(item): _number(value) for item, value in safety.items()},
-        "health": _records(health_check(supply, result.data, demand=result.supply_demand())),
+        "health": _json_rows(health_check(supply, result.data, demand=result.supply_demand())),
+        "rough_cut": _json_rows(rough_cut.head(TOP_SHORTFALLS)),
+        "rough_cut_count": len(rough_cut),
     }
 
 
@@ -439,7 +447,7 @@ class PlanOutcome:
 
 
 def plan_in_memory(
-    workspace: Workspace, *, actor: Principal, request: PlanRequest, progress: Progress | None = None
+    workspace: Workspace, *, actor: Principal, request: PlanRequest, progress: RunProgress | None = None
 ) -> CycleResult:
     """The plan `request` describes, computed exactly as `plan_and_store` would, and not stored: the reference a
     comparison measures stored scenario versions against (the working draft re-planned as it is)."""
@@ -455,7 +463,7 @@ def run_plan(
     actor: Principal,
     request: PlanRequest,
     run_id: int | None = None,
-    progress: Progress | None = None,
+    progress: RunProgress | None = None,
 ) -> dict[str, Any]:
     """Plan `request` and store it as a draft version in one audited transaction; returns the run's summary."""
     return plan_and_store(workspace, actor=actor, request=request, run_id=run_id, progress=progress).summary
@@ -467,7 +475,7 @@ def plan_and_store(
     actor: Principal,
     request: PlanRequest,
     run_id: int | None = None,
-    progress: Progress | None = None,
+    progress: RunProgress | None = None,
 ) -> PlanOutcome:
     """The one path of every plan: the worker's runs, `opensop plan` and `make demo` all come through here."""
     require(actor.role, Action.EDIT_PLAN)
@@ -552,12 +560,14 @@ def _rerun_inputs(workspace: Workspace, version_id: int) -> tuple[PlanVersion, _
         query = select(PlanOverride).where(PlanOverride.plan_version_id == version.id).order_by(PlanOverride.id)
         rows = list(session.scalars(query))
         data = repositories.read_dataset(session, version.load_id)
-        until = StepName(made["until"]) if made.get("until") else StepName.KPI
+        until = PipelineStep(made["until"]) if made.get("until") else PipelineStep.KPI
         levers = parse_levers(made.get("levers"))
         return version, _Inputs(version.cycle_id, version.load_id, data, config, rows, None, [], until, levers)
 
 
-def rerun(workspace: Workspace, *, actor: Principal, version_id: int, progress: Progress | None = None) -> RerunCheck:
+def rerun(
+    workspace: Workspace, *, actor: Principal, version_id: int, progress: RunProgress | None = None
+) -> RerunCheck:
     """Re-plan a version from its stored dataset load, configuration, overrides and levers — the forecast made
     again, not reused — and compare the content hash: the proof that a plan follows from what it records."""
     require(actor.role, Action.VIEW)

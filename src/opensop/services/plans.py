@@ -66,7 +66,9 @@ def parse_config(raw: dict[str, Any] | None) -> PlanningConfig | None:
 def _version(session: Session, version_id: int) -> PlanVersion:
     version = session.get(PlanVersion, version_id)
     if version is None:
-        raise NotFoundError(f"plan version {version_id} does not exist")
+        raise NotFoundError(
+            f"plan version {version_id} does not exist", key="version_missing", params={"id": version_id}
+        )
     return version
 
 

@@ -21,7 +21,7 @@ from opensop.cycle.status import RunStatus
 from opensop.errors import NotFoundError
 from opensop.services import plan_runs
 from opensop.services.auth import Principal
-from opensop.services.steps import STEPS
+from opensop.services.steps import RUN_STEPS
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import Run
@@ -98,9 +98,9 @@ def submit_run(
     """Queue a run (audited). The step's `check` refuses bad parameters now; with `coalesce`, an identical run still
     waiting in the queue is returned instead of queueing the same work twice. `here` (pid, host) writes the run as
     already running in that process (`start_here`)."""
-    if step not in STEPS:
-        raise NotFoundError(f"there is no step named {step!r}", hint=f"known steps: {', '.join(sorted(STEPS))}")
-    spec = STEPS[step]
+    if step not in RUN_STEPS:
+        raise NotFoundError(f"there is no step named {step!r}", hint=f"known steps: {', '.join(sorted(RUN_STEPS))}")
+    spec = RUN_STEPS[step]
     require(actor.role, spec.action)
     if spec.check is not None:
         params = spec.check(workspace, actor, params)
@@ -245,7 +245,7 @@ def plan_here(
     *,
     actor: Principal,
     request: plan_runs.PlanRequest,
-    progress: plan_runs.Progress | None = None,
+    progress: plan_runs.RunProgress | None = None,
 ) -> tuple[Run, plan_runs.PlanOutcome]:
     """A plan run executed by this process (`opensop plan`, `opensop scenario compare`), recorded as the worker's
     runs are: its summary (kept forecast, levers, explanations, health) is what the pages and re-runs read."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import CycleStatus
 from opensop.errors import NotFoundError, OpenSOPError
-from opensop.pipeline import CycleResult, StepName
+from opensop.pipeline import CycleResult, PipelineStep
 from opensop.scenarios import Comparison, Scenario, compare
 from opensop.scenarios.levers import no_investments
 from opensop.scenarios.run import ScenarioResult
@@ -31,7 +31,7 @@ from opensop.services.workspace import Workspace
 from opensop.store.cycle_tables import PlanningCycle, PlanVersion, Run, ScenarioDefinition
 
 BASE_NAME = "Base"
-Progress = Callable[[str], None]
+ScenarioProgress = Callable[[str], None]
 
 
 def scenario_of(row: ScenarioDefinition) -> Scenario:
@@ -110,7 +110,7 @@ def _request(work: WorkingPlan, scenario: Scenario, known: dict[str, Scenario]) 
         scenario=scenario.name,
         label=scenario.description[:200],
         levers=chained_levers(scenario, known),
-        until=StepName.KPI,
+        until=PipelineStep.KPI,
         config=scenario.configure(config) if config is not None and scenario.config_overrides else None,
         reason=f"scenario {scenario.name}",
     )
@@ -147,7 +147,7 @@ def compare_scenarios(
     *,
     actor: Principal,
     names: Sequence[str] = (),
-    progress: Progress | None = None,
+    progress: ScenarioProgress | None = None,
 ) -> ScenarioComparison:
     """Plan the named stored scenarios (all when none named) on the working draft, one version each, and compare
     them with the draft re-planned as it is. A scenario that cannot be planned (a lever naming nothing, no feasible
@@ -166,7 +166,7 @@ def compare_scenarios(
     say(f"the working draft v{work.draft.id} as it is")
     started = time.perf_counter()
     reference = plan_runs.PlanRequest(
-        cycle_id=work.cycle.id, base_version_id=work.draft.id, scenario="base", levers=(), until=StepName.KPI
+        cycle_id=work.cycle.id, base_version_id=work.draft.id, scenario="base", levers=(), until=PipelineStep.KPI
     )
     base = Scenario(BASE_NAME, description=f"the working draft v{work.draft.id}")
     results = [

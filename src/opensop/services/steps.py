@@ -2,9 +2,9 @@
 
 A step is a function of a `StepContext` (the workspace, the run parameters, who asked, a progress callback)
 returning a small JSON-able summary. A step that produces a plan writes it with ONE service call at its end (one
-transaction), so a worker killed mid-run leaves nothing half-written. Plugging in an engine is one line in STEPS:
+transaction), so a worker killed mid-run leaves nothing half-written. Plugging in an engine is one line in RUN_STEPS:
 
-    "forecast": StepSpec(run_forecast, "statistical forecast and consensus draft"),
+    "forecast": RunStep(run_forecast, "statistical forecast and consensus draft"),
 
 A step may also `check` its parameters when the run is queued (a bad request is refused at once, not minutes later
 in the worker) and ask for `coalesce`: queueing a run identical to one still waiting returns the waiting one, which
@@ -46,7 +46,7 @@ ParamsCheck = Callable[[Workspace, Principal, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
-class StepSpec:
+class RunStep:
     function: StepFunction
     description: str
     action: Action = Action.RUN_STEP
@@ -95,9 +95,9 @@ def plan(context: StepContext) -> dict[str, Any]:
     )
 
 
-STEPS: dict[str, StepSpec] = {
-    "validate_dataset": StepSpec(validate_dataset, "re-validate a stored dataset load"),
-    plan_runs.PLAN_STEP: StepSpec(
+RUN_STEPS: dict[str, RunStep] = {
+    "validate_dataset": RunStep(validate_dataset, "re-validate a stored dataset load"),
+    plan_runs.PLAN_STEP: RunStep(
         plan,
         "forecast, consensus, supply plan, finance and KPIs, stored as a draft plan version",
         action=Action.EDIT_PLAN,
@@ -107,6 +107,6 @@ STEPS: dict[str, StepSpec] = {
 }
 
 
-def register_step(name: str, spec: StepSpec) -> None:
+def register_step(name: str, spec: RunStep) -> None:
     """Add a step at run time (tests, extensions); the worker must import the same module to run it."""
-    STEPS[name] = spec
+    RUN_STEPS[name] = spec

@@ -18,7 +18,7 @@ from opensop.schema.frames import PlanningData
 from opensop.store.tables import INPUT_TABLES, AuditEvent, DatasetLoad
 
 
-def _records(name: str, frame: pd.DataFrame, load_id: int) -> list[dict[str, Any]]:
+def _insert_rows(name: str, frame: pd.DataFrame, load_id: int) -> list[dict[str, Any]]:
     out = frame.copy()
     for column in DICTIONARY[name].columns:
         if column.dtype in (ColumnType.PERIOD, ColumnType.DATE):
@@ -53,7 +53,7 @@ def insert_dataset(session: Session, data: PlanningData, load_id: int) -> None:
         if connection.dialect.name == "postgresql":
             _copy_postgres(connection, name, frame, load_id)
         else:
-            connection.execute(INPUT_TABLES[name].insert(), _records(name, frame, load_id))
+            connection.execute(INPUT_TABLES[name].insert(), _insert_rows(name, frame, load_id))
 
 
 def read_dataset(session: Session, load_id: int) -> PlanningData:

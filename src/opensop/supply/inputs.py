@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from opensop.config import EndInventory, PlanningConfig, PlanningLevel
-from opensop.errors import OpenSOPError
+from opensop.errors import InvalidRequest
+from opensop.periods import month_start, month_starts
 from opensop.schema import PlanningData
 from opensop.supply.allocation import allocate, make_pairs, unallocated
 from opensop.supply.capacity import capacity_table, firm_load
@@ -70,13 +71,13 @@ def horizon(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig) ->
         start = data.last_history_period + pd.offsets.MonthBegin(1)
     else:
         start = pd.Timestamp(demand["period"].min())
-    return pd.date_range(start.to_period("M").to_timestamp(), periods=config.horizon_months, freq="MS")
+    return pd.date_range(month_start(start), periods=config.horizon_months, freq="MS")
 
 
 def check_demand(demand: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in DEMAND_COLUMNS if c not in demand.columns]
     if missing:
-        raise OpenSOPError(
+        raise InvalidRequest(
             f"the demand frame lacks column(s) {', '.join(missing)}",
             hint="give item_id, region_id, period (first of month) and quantity per row",
         )
@@ -84,11 +85,11 @@ def check_demand(demand: pd.DataFrame) -> pd.DataFrame:
     out["quantity"] = pd.to_numeric(out["quantity"], errors="coerce")
     bad = out["quantity"].isna() | (out["quantity"] < 0)
     if bad.any():
-        raise OpenSOPError(
+        raise InvalidRequest(
             f"{int(bad.sum())} demand row(s) have a missing or negative quantity",
             hint=f"first one: {out.loc[bad].iloc[0][list(DEMAND_COLUMNS)].to_dict()}",
         )
-    out["period"] = pd.to_datetime(out["period"]).dt.to_period("M").dt.to_timestamp()
+    out["period"] = month_starts(out["period"])
     return out.astype({"item_id": str, "region_id": str})
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from opensop.config import PlanningConfig
+from opensop.periods import month_starts
 from opensop.schema import PlanningData
 from opensop.supply.allocation import allocate, make_pairs
 from opensop.supply.capacity import capacity_table, firm_load
@@ -89,7 +90,7 @@ def requirements(
 ) -> pd.DataFrame:
     """COLUMNS: gross is the site's own (allocated) demand, dependent what the sites it supplies bring in."""
     periods = horizon(data, demand, config)
-    frame = demand.assign(period=pd.to_datetime(demand["period"]).dt.to_period("M").dt.to_timestamp())
+    frame = demand.assign(period=month_starts(demand["period"]))
     frame = frame[frame["period"].isin(periods)]
     gross = allocate(data, frame[["item_id", "region_id", "period", "quantity"]])
     gross = gross.groupby(["item_id", "site_id", "period"], as_index=False)[["quantity"]].sum()
@@ -147,6 +148,16 @@ def requirements(
         grid_with = base.merge(dependent, on=["item_id", "site_id", "period"], how="left")
         table = _net(grid_with.fillna({"dependent": 0.0}))
     return table[COLUMNS]
+
+
+def rough_cut_overloads(
+    data: PlanningData, demand: pd.DataFrame, config: PlanningConfig, *, safety_stock: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The unconstrained view before the LP's answer: the resource-months where the demand, netted against stock,
+    firm orders and safety stock, asks more than regular plus overtime capacity — largest overload first (the
+    overloads the supply review discusses; stored with each plan run and shown by the CLI and the supply page)."""
+    load = rough_cut_capacity(data, requirements(data, demand, config, safety_stock=safety_stock), config)
+    return load[load["overload"] > 0].sort_values("overload", ascending=False).reset_index(drop=True)
 
 
 def rough_cut_capacity(data: PlanningData, requirements: pd.DataFrame, config: PlanningConfig) -> pd.DataFrame:

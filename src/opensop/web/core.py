@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from opensop.cycle.permissions import Action, Role, is_allowed
-from opensop.errors import ConflictError, NotAuthenticated, NotAuthorized, NotFoundError, OpenSOPError, WorkflowError
+from opensop.errors import NotAuthenticated, NotAuthorized, OpenSOPError
 from opensop.ingest.numbers import DECIMAL_COMMA, DECIMAL_POINT, read_number
 from opensop.services import auth
 from opensop.services.auth import Principal
@@ -78,6 +78,13 @@ class Page:
     def t(self, key: str, **values: object) -> str:
         return translate(self.language, key, **values)
 
+    def number(self, value: Any, digits: int = 0) -> str:
+        """A number as the page's templates write it (`num` filter)."""
+        return _number(value, digits)
+
+    def percent(self, value: Any) -> str:
+        return _percent(value)
+
     def can(self, action: str) -> bool:
         return is_allowed(self.user.role, Action(action))
 
@@ -120,22 +127,23 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
-def status_of(error: OpenSOPError) -> int:
-    if isinstance(error, NotAuthorized):
-        return 403
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, ConflictError | WorkflowError):
-        return 409
-    return 400
-
-
-def error_page(request: Request, *, message: str, hint: str | None, status: int) -> HTMLResponse:
+def error_page(
+    request: Request, *, message: str, hint: str | None, status: int, error: OpenSOPError | None = None
+) -> HTMLResponse:
+    """The error in the page's language when the catalogue has its key (`error_<key>`), else its English text."""
     page: Page | None
     try:
         page = page_of(request)
     except OpenSOPError:
         page = None
+    if error is not None and error.key:
+        language = page.language if page is not None else language_of(request)
+        key = f"error_{error.key}"
+        translated = translate(language, key, **error.params)
+        if translated != key:
+            message = translated
+            hinted = translate(language, f"{key}_hint", **error.params)
+            hint = hinted if hinted != f"{key}_hint" else hint
     return render(page, "error.html", status=status, request=request, message=message, hint=hint)
 
 
@@ -156,7 +164,9 @@ class WebRoute(APIRoute):
                 target = f"?{urlencode({'next': back})}" if request.method == "GET" else ""
                 return RedirectResponse(f"{PREFIX}/login{target}", status_code=303)
             except OpenSOPError as error:
-                response = error_page(request, message=error.message, hint=error.hint, status=status_of(error))
+                response = error_page(
+                    request, message=error.message, hint=error.hint, status=error.http_status, error=error
+                )
             except RequestValidationError as error:
                 fields = ", ".join(str(e.get("loc", ("?",))[-1]) for e in error.errors())
                 response = error_page(

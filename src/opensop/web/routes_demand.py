@@ -23,7 +23,8 @@ from opensop.cycle.status import OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import InvalidRequest, OpenSOPError, StaleWrite
 from opensop.ingest.numbers import NumberProblem
-from opensop.pipeline import StepName
+from opensop.periods import month_starts
+from opensop.pipeline import PipelineStep
 from opensop.reports.excel import MAX_UPLOAD_BYTES, CellChange, Grid, grid_workbook, read_grid_upload
 from opensop.services import overrides, plan_runs, runs
 from opensop.services.overrides import OverrideCell
@@ -84,7 +85,7 @@ def _chart(work: Working, scope: Scope, t: Any) -> Any:
         return frame
 
     sales = work.data.sales_history
-    months = pd.to_datetime(sales["period"]).dt.to_period("M").dt.to_timestamp()
+    months = month_starts(sales["period"])
     history = pick(sales.assign(period=months)).groupby("period")["quantity"].sum().reset_index()
     chosen = pick(cells.drop(columns=["family_id", "category_id"]))
     stat = chosen.groupby("period", as_index=False)[["statistical", "lo_95", "hi_95"]].sum()
@@ -171,7 +172,7 @@ def create_draft(request: Request) -> Response:
     if cycle is None:
         raise InvalidRequest("open a cycle first")
     draft = plan_runs.PlanRequest(
-        cycle_id=cycle.id, until=StepName.CONSENSUS, label="working draft", reason="demand review started"
+        cycle_id=cycle.id, until=PipelineStep.CONSENSUS, label="working draft", reason="demand review started"
     )
     runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=draft.to_params())
     return redirect("/demand")

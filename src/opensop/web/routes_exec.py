@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from opensop.cycle.plan_measures import key_numbers
+from opensop.cycle.plan_measures import key_numbers, plan_risks
 from opensop.cycle.status import DecisionStatus, PlanStatus
 from opensop.errors import InvalidRequest, NotFoundError
 from opensop.finance.projection import FinancialPlan
@@ -164,24 +164,19 @@ def run_stored_scenario(request: Request, name: Annotated[str, Form()] = "") -> 
     return redirect("/scenarios")
 
 
-def _risks(measures: pd.DataFrame) -> list[str]:
-    risks = []
-    lost = measures[measures["measure"] == "lost"]
-    if len(lost) and lost["value"].sum() > 0.5:
-        totals = lost.groupby("item_id")["value"].sum()
-        worst = totals[totals > 0.5].sort_values(ascending=False).head(3)
-        risks.append("lost sales: " + ", ".join(f"{item} {value:,.0f}" for item, value in worst.items()))
-    load = measures[measures["measure"] == "capacity_load"].groupby(["resource_id", "period"])["value"].sum()
-    regular = measures[measures["measure"] == "capacity_regular"].groupby(["resource_id", "period"])["value"].sum()
-    if len(load) and len(regular):
-        ratio = (load / regular.where(regular > 0)).dropna()
-        over = ratio[ratio > 1.0]
-        if len(over):
-            resource, period = cast("tuple[str, Any]", over.idxmax())
-            risks.append(
-                f"capacity: {resource} at {over.max():.0%} of regular capacity in {pd.Timestamp(period):%Y-%m}"
+def _risks(page: Page, measures: pd.DataFrame) -> list[str]:
+    """The plan's risks (`cycle.plan_measures.plan_risks`) in the page's language."""
+    worded = []
+    for risk in plan_risks(measures):
+        if risk["kind"] == "lost_sales":
+            items = ", ".join(f"{item} {page.number(units)}" for item, units in risk["items"])
+            worded.append(page.t("risk_lost_sales", items=items))
+        else:
+            share = page.percent(risk["share"])
+            worded.append(
+                page.t("risk_capacity", resource=risk["resource"], share=share, month=f"{risk['period']:%Y-%m}")
             )
-    return risks
+    return worded
 
 
 def _monthly(finance: FinancialPlan) -> pd.DataFrame:
@@ -210,7 +205,7 @@ def _pack(page: Page, version: PlanVersion) -> packs.PackData:
         kpis=_kpis(page, version),
         monthly=_monthly(stored_finance(page, version)),
         decisions=decisions,
-        risks=_risks(stored_measures(page, version)),
+        risks=_risks(page, stored_measures(page, version)),
         labels=labels,
         language=page.language,
     )

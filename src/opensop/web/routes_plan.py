@@ -17,7 +17,7 @@ from opensop.cycle.status import PlanStatus
 from opensop.errors import InvalidRequest, NotFoundError
 from opensop.finance.gaps import vs_budget, vs_plan
 from opensop.finance.projection import FinancialPlan
-from opensop.pipeline import StepName
+from opensop.pipeline import PipelineStep
 from opensop.services import plan_runs, plans, runs
 from opensop.services.records import PlanVersion
 from opensop.web import charts
@@ -86,7 +86,7 @@ def run_plan(request: Request, version: Annotated[int | None, Form()] = None) ->
         cycle_id=work.cycle.id,
         base_version_id=work.version.id,
         in_place=True,
-        until=StepName.KPI,
+        until=PipelineStep.KPI,
         reason="plan run from the supply review",
     )
     runs.submit_run(page.workspace, actor=page.user, step=plan_runs.PLAN_STEP, params=plan.to_params())

@@ -75,6 +75,7 @@ def test_demo_data_is_valid(tmp_path: Path) -> None:
     assert "0 error(s)" in checked.stdout
 
 
+@pytest.mark.slow
 def test_scenario_create_and_compare_writes_csv_and_excel(tmp_path: Path) -> None:
     """Scenarios are planned on the working draft through the plan service: each is stored as a draft version, a
     bad one fails alone by name, and the recommendation is a response, never an assumption."""
@@ -144,6 +145,7 @@ def test_usage_mistakes_exit_2_with_a_message_and_no_traceback(tmp_path: Path) -
         assert "Traceback" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_plan_with_a_frozen_month_makes_nothing_new_in_it(tmp_path: Path) -> None:
     """`opensop plan --frozen-months 1`: tiny's firm orders do not cover its first month, and the summary says why."""
     workspace = tmp_path / "ws"
@@ -190,6 +192,7 @@ def test_plan_stores_writes_files_lists_and_reruns_to_the_same_hash(tmp_path: Pa
     assert "Traceback" not in missing.stdout + missing.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_demo_without_serving_does_not_claim_a_server(tmp_path: Path) -> None:
     """`opensop demo --no-serve` (scripted use) prints the logins and how to serve, not an address nobody serves."""

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from opensop.services import plans
-from opensop.services.steps import StepContext, StepSpec, register_step
+from opensop.services.steps import RunStep, StepContext, register_step
 from tests.integration.services.conftest import measures
 
 
@@ -29,4 +29,4 @@ def slow_plan(context: StepContext) -> dict[str, Any]:
     return {"plan_version_id": version.id}
 
 
-register_step("slow_plan", StepSpec(slow_plan, "test step: progress slowly, then write a plan version"))
+register_step("slow_plan", RunStep(slow_plan, "test step: progress slowly, then write a plan version"))

@@ -22,7 +22,7 @@ from opensop.cycle.status import OverrideLevel, PlanStatus
 from opensop.cycle.steps import CONSENSUS_MEASURE
 from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import InvalidRequest, InvalidTransition, NotAuthorized, NotFoundError
-from opensop.pipeline import StepName, run_pipeline
+from opensop.pipeline import PipelineStep, run_pipeline
 from opensop.services import cycles, imports, overrides, plan_runs, plans, runs
 from opensop.services.auth import Principal
 from opensop.services.overrides import OverrideCell
@@ -94,7 +94,7 @@ def test_the_plan_step_writes_one_draft_equal_to_run_pipeline(workspace: Workspa
 
 def test_a_replan_after_an_override_reuses_the_forecast_and_matches_a_full_run(workspace: Workspace) -> None:
     cycle_id = _open(workspace)
-    draft = _plan(workspace, cycle_id=cycle_id, until=StepName.CONSENSUS)
+    draft = _plan(workspace, cycle_id=cycle_id, until=PipelineStep.CONSENSUS)
     version_id = draft.result["plan_version_id"] if draft.result else 0
     cell = OverrideCell(version_id, OverrideLevel.FAMILY, "", NOVEMBER, family_id="GRILL")
     overrides.set_override(
@@ -103,7 +103,7 @@ def test_a_replan_after_an_override_reuses_the_forecast_and_matches_a_full_run(w
     )  # fmt: skip
     rows = overrides.list_overrides(workspace, actor=VIEWER, plan_version_id=version_id)
 
-    replanned = _plan(workspace, cycle_id=cycle_id, base_version_id=version_id, in_place=True, until=StepName.KPI)
+    replanned = _plan(workspace, cycle_id=cycle_id, base_version_id=version_id, in_place=True, until=PipelineStep.KPI)
     assert replanned.status == "succeeded", replanned.error
     assert replanned.result is not None
     assert replanned.result["forecast_reused"] is True
@@ -220,12 +220,12 @@ def test_a_failing_plan_run_writes_nothing_and_says_why(workspace: Workspace, tm
     assert "Traceback" not in failed.error
     assert plans.list_versions(workspace, actor=VIEWER, cycle_id=cycle_id) == []
 
-    draft = _plan(workspace, cycle_id=cycle_id, until=StepName.CONSENSUS)  # the demand review does not need supply
+    draft = _plan(workspace, cycle_id=cycle_id, until=PipelineStep.CONSENSUS)  # the demand review does not need supply
     assert draft.status == "succeeded", draft.error
     before = plans.get_version(
         workspace, actor=VIEWER, version_id=draft.result["plan_version_id"] if draft.result else 0
     )
-    again = _plan(workspace, cycle_id=cycle_id, base_version_id=before.id, in_place=True, until=StepName.KPI)
+    again = _plan(workspace, cycle_id=cycle_id, base_version_id=before.id, in_place=True, until=PipelineStep.KPI)
     assert again.status == "failed"
     after = plans.get_version(workspace, actor=VIEWER, version_id=before.id)
     assert (after.content_hash, after.run_id) == (before.content_hash, draft.id)

@@ -32,12 +32,14 @@ TINY = ROOT / "tests" / "data" / "tiny"
 
 
 def start_worker(workspace: Workspace, *extra: str) -> subprocess.Popen[bytes]:
+    """`opensop worker` on the workspace's database (`python -m opensop.worker` takes the same options)."""
     command = [
-        sys.executable, "-m", "opensop.worker", "--workspace", str(workspace.settings.workspace),
-        "--database-url", workspace.settings.resolved_database_url,
-        "--plugin", "tests.integration.services.slow_step", "--poll", "0.1", *extra,
+        sys.executable, "-m", "opensop.cli.main", "--workspace", str(workspace.settings.workspace),
+        "worker", "--plugin", "tests.integration.services.slow_step", "--poll", "0.1", *extra,
     ]  # fmt: skip
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment = {
+        **os.environ, "PYTHONPATH": str(ROOT), "OPENSOP_DATABASE_URL": workspace.settings.resolved_database_url
+    }  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

@@ -6,8 +6,10 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import anyio
 import pandas as pd
 import pytest
+from anyio import to_thread
 from sqlalchemy import select
 
 from opensop.config import SERVER_THREADS
@@ -91,3 +93,8 @@ def test_the_connection_pool_holds_what_the_server_serves_at_once(workspace: Wor
     """Issue 18.8: the pool (15 connections) was smaller than the requests served at once (40)."""
     pool = workspace.engine.pool
     assert pool.size() + pool._max_overflow >= SERVER_THREADS  # type: ignore[attr-defined]
+
+    async def threads() -> float:
+        return to_thread.current_default_thread_limiter().total_tokens
+
+    assert anyio.run(threads) == SERVER_THREADS  # the server's `def` routes run on that many threads

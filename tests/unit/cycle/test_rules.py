@@ -13,7 +13,7 @@ from opensop.cycle.permissions import MATRIX, Action, Role, is_allowed, require
 from opensop.cycle.plan_content import conform_measures, measure_hash, waterfall
 from opensop.cycle.status import PLAN_TRANSITIONS, PlanStatus, check_editable, check_transition
 from opensop.cycle.steps import (
-    STEPS,
+    CYCLE_STEPS,
     CycleFacts,
     Output,
     StepName,
@@ -87,7 +87,7 @@ def test_steps_close_in_order_by_their_owner_with_their_outputs() -> None:
         check_can_close(StepName.DEMAND_REVIEW, role=Role.ADMIN, closed=closed, facts=NO_FACTS)
     with pytest.raises(InvalidTransition, match="already closed"):
         check_can_close(StepName.DATA_CUTOFF, role=Role.ADMIN, closed=closed, facts=ALL_FACTS)
-    assert [s.requires for s in STEPS][-1] == (Output.PLAN_OF_RECORD,)
+    assert [s.requires for s in CYCLE_STEPS][-1] == (Output.PLAN_OF_RECORD,)
 
 
 def test_the_data_cutoff_closes_only_on_the_actuals_of_the_cycle_month() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from opensop.demand.series import flag_outliers, sanitize
+from opensop.demand.series import flag_outliers, naive_scale, sanitize
 
 
 def test_repairs_and_warnings() -> None:
@@ -55,3 +55,17 @@ def test_outlier_is_flagged_and_reversible() -> None:
     assert out.loc[5, "y"] == 110.0
     # centred window of 7 around index 5: 10, 11, 10, 110, 10, 11, 10 -> sorted median 10
     assert out.loc[5, "cleansed"] == 10.0
+
+
+def test_naive_scale_by_hand() -> None:
+    # season 2. a: 3 values > 2 -> lag 2: |4 - 1| = 3. b: 2 values, not longer than a season -> lag 1: |5 - 2| = 3,
+    # mean 3. c: constant -> 0. d: one value -> no difference at all, NaN.
+    series = pd.DataFrame(
+        {
+            "unique_id": ["a", "a", "a", "b", "b", "c", "c", "c", "d"],
+            "y": [1.0, 2.0, 4.0, 2.0, 5.0, 7.0, 7.0, 7.0, 9.0],
+        }
+    )
+    scale = naive_scale(series, season_length=2)
+    assert scale[["a", "b", "c"]].tolist() == [3.0, 3.0, 0.0]
+    assert np.isnan(scale["d"])

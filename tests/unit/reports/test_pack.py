@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import openpyxl
 import pandas as pd
+import pytest
 
-from opensop.reports.pack import PackData, bar_chart, plan_workbook, to_html
+from opensop.errors import FeatureUnavailable
+from opensop.reports.pack import PackData, bar_chart, plan_workbook, to_html, to_pdf
 
 MONTHLY = pd.DataFrame(
     {
@@ -57,3 +60,13 @@ def test_plan_workbook_sheets() -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(plan_workbook(PACK, measures)))
     assert workbook.sheetnames == ["summary", "monthly", "plan_by_family"]
     assert workbook["plan_by_family"]["C1"].value == "2025-01"
+
+
+def test_pdf_without_the_pdf_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes `import playwright...` fail as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "playwright", None)
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)
+    with pytest.raises(FeatureUnavailable, match="Playwright is not installed") as raised:
+        to_pdf("<html></html>")
+    assert raised.value.http_status == 501
+    assert "opensop[pdf]" in (raised.value.hint or "")

@@ -136,6 +136,7 @@ def scenarios_for_tiny() -> list[Scenario]:
     ]
 
 
+@pytest.mark.slow
 def test_rerun_gives_the_same_hash_and_parallel_equals_sequential() -> None:
     data, demand, config = tiny_data(), tiny_demand(80.0, 130.0), tiny_config()
     scenarios = scenarios_for_tiny()

@@ -28,7 +28,7 @@ from opensop.api.schemas import (
 from opensop.config import PlanningConfig
 from opensop.cycle.permissions import Action
 from opensop.cycle.steps import StepName
-from opensop.pipeline import StepName as PipelineStep
+from opensop.pipeline import PipelineStep
 from opensop.services import collaboration, cycles, plan_runs, plans, runs
 from opensop.services.cycles import CycleView
 from opensop.services.records import PlanningCycle

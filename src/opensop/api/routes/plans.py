@@ -37,7 +37,7 @@ def _frame(rows: list[MeasureRow], scenario: str) -> pd.DataFrame:
     return pd.DataFrame(records, columns=list(MEASURE_COLUMNS))
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _response_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), other=None).to_dict(orient="records")  # type: ignore[call-overload]
     return records
 
@@ -74,7 +74,7 @@ def get_plan_version(version_id: IdPath, workspace: WorkspaceDep, user: CurrentU
 @router.get("/plan-versions/{version_id}/measures", response_model=list[MeasureRead], **guarded(Action.VIEW))
 def get_plan_measures(version_id: IdPath, workspace: WorkspaceDep, user: CurrentUser) -> list[MeasureRead]:
     content = plans.read_content(workspace, actor=user, version_id=version_id)
-    return [MeasureRead.model_validate(row) for row in _records(content.measures)]
+    return [MeasureRead.model_validate(row) for row in _response_rows(content.measures)]
 
 
 @router.put("/plan-versions/{version_id}/measures", response_model=PlanVersionRead, **guarded(Action.EDIT_PLAN))
@@ -146,13 +146,13 @@ def get_plan_waterfall(
     user: CurrentUser,
 ) -> list[WaterfallRead]:
     frame = plan_reports.plan_waterfall(workspace, actor=user, base_id=against, compare_id=version_id)
-    return [WaterfallRead.model_validate(row) for row in _records(frame)]
+    return [WaterfallRead.model_validate(row) for row in _response_rows(frame)]
 
 
 @router.get("/plan-versions/{version_id}/kpis", response_model=list[KpiRead], **guarded(Action.VIEW))
 def get_plan_kpis(version_id: IdPath, workspace: WorkspaceDep, user: CurrentUser) -> list[KpiRead]:
     frame = plan_reports.kpi_totals(workspace, actor=user, version_id=version_id)
-    return [KpiRead.model_validate(row) for row in _records(frame)]
+    return [KpiRead.model_validate(row) for row in _response_rows(frame)]
 
 
 @router.get("/plan-versions/{version_id}/overrides", response_model=list[OverrideRead], **guarded(Action.VIEW))
