@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from opensop.config import Settings
 from opensop.cycle.permissions import Role
-from opensop.errors import OpenSOPError
+from opensop.errors import DatabaseBusy, OpenSOPError
 from opensop.services import runs
 from opensop.services.auth import Principal
 from opensop.services.steps import RUN_STEPS, StepContext
@@ -44,7 +44,7 @@ def _heartbeat(workspace: Workspace, run_id: int, stop: threading.Event) -> None
     while not stop.wait(runs.HEARTBEAT_INTERVAL.total_seconds()):
         try:
             runs.beat(workspace, run_id)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, DatabaseBusy) as error:
             LOG.warning("run %s: heartbeat skipped (%s)", run_id, error.__class__.__name__)
 
 
@@ -52,7 +52,7 @@ def _progress(workspace: Workspace, run_id: int, fraction: float, message: str) 
     """Progress is information: a report the database cannot take now is skipped, the run goes on."""
     try:
         runs.report_progress(workspace, run_id, fraction, message)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, DatabaseBusy) as error:
         LOG.warning("run %s: progress not recorded (%s): %s", run_id, error.__class__.__name__, message)
 
 
@@ -63,7 +63,7 @@ def _record(workspace: Workspace, run_id: int, **outcome: Any) -> None:
         try:
             runs.finish_run(workspace, run_id, **outcome)
             return
-        except OperationalError:
+        except (OperationalError, DatabaseBusy):
             if attempt == FINISH_ATTEMPTS - 1:
                 raise
             LOG.warning("run %s: outcome not written yet (database busy), retrying", run_id)
