@@ -15,6 +15,7 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -90,6 +91,12 @@ def execute(workspace: Workspace, run: Run) -> None:
     except Exception:
         LOG.exception("run %s (%s) crashed", run.id, run.step)
         _record(workspace, run.id, error=traceback.format_exc(limit=20))
+    except BaseException:
+        # stopped (SIGTERM from `opensop serve` shutting down, Ctrl-C): the run fails cleanly, by name, and its
+        # single final write never happened, so nothing half-written remains; queue it again to plan it
+        LOG.warning("run %s (%s) stopped with the worker", run.id, run.step)
+        _record(workspace, run.id, error="the worker was stopped during the run (server shut down); queue it again")
+        raise
     else:
         _record(workspace, run.id, result=result)
     finally:
@@ -97,8 +104,10 @@ def execute(workspace: Workspace, run: Run) -> None:
         beating.join()
 
 
-def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5) -> int:
-    """Reap dead runs, then execute queued runs until stopped (or until the queue is empty with `once`)."""
+def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5, parent_pid: int | None = None) -> int:
+    """Reap dead runs, then execute queued runs until stopped (or until the queue is empty with `once`).
+    `parent_pid`: the server that started this worker; when it is gone (even killed without a word), the worker
+    stops too rather than living on as an orphan."""
     pid, host = os.getpid(), socket.gethostname()
     reaped = runs.reap_dead_runs(workspace)
     if reaped:
@@ -106,6 +115,9 @@ def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5)
     done = 0
     idle = threading.Event()
     while True:
+        if parent_pid is not None and not runs.process_alive(parent_pid):
+            LOG.warning("the server (pid %s) is gone: the worker stops", parent_pid)
+            return done
         run = runs.claim_next(workspace, pid=pid, host=host)
         if run is None:
             if once:
@@ -119,16 +131,31 @@ def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5)
         done += 1
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the worker like Ctrl-C: Python's default would kill it without recording its run."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def serve_queue(
-    settings: Settings, *, plugins: Sequence[str] = (), once: bool = False, poll_seconds: float = 0.5
+    settings: Settings,
+    *,
+    plugins: Sequence[str] = (),
+    once: bool = False,
+    poll_seconds: float = 0.5,
+    parent_pid: int | None = None,
 ) -> int:
     """Import the plugins, open the workspace and work its queue (`opensop worker` and `python -m opensop.worker`)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _stop_on_sigterm()
     for module in plugins:
         importlib.import_module(module)
     workspace = open_workspace(settings)
     try:
-        return work(workspace, once=once, poll_seconds=poll_seconds)
+        return work(workspace, once=once, poll_seconds=poll_seconds, parent_pid=parent_pid)
     finally:
         workspace.dispose()
 
