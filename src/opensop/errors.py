@@ -13,6 +13,8 @@
     ├── FeatureUnavailable            an optional part is not installed (e.g. the PDF extra)          1    501
     ├── InfeasiblePlanError           the supply model has no solution; names the conflicting data    4    422
     ├── SolverError                   the solver stopped without a usable answer (time limit, ...)    4    422
+    ├── DatabaseBusy                  the database is busy (locked, a deadlock, no free connection):  8    503
+    │                                 try again in `retry_after` seconds; nothing was written
     ├── WorkflowError                 the cycle rules refuse an action                                5    409
     │   ├── InvalidTransition         e.g. approving a draft, editing an approved plan                5    409
     │   └── NotAuthorized             the role may not do this                                        6    403
@@ -154,3 +156,15 @@ class StaleWrite(ConflictError):
     def __init__(self, message: str, *, current: dict[str, Any] | None) -> None:
         super().__init__(message, hint="reload the current value and apply your change again")
         self.current = current
+
+
+class DatabaseBusy(OpenSOPError):
+    """Contention, not a fault: the transaction was rolled back whole and can simply be tried again. Pages and the
+    API answer 503 with Retry-After instead of a 500, and the worker retries its own writes."""
+
+    exit_code = 8
+    http_status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 2) -> None:
+        super().__init__(message, hint=f"try again in {retry_after} seconds", key="database_busy")
+        self.retry_after = retry_after

@@ -15,6 +15,7 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -27,7 +28,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from opensop.config import Settings
 from opensop.cycle.permissions import Role
-from opensop.errors import OpenSOPError
+from opensop.errors import DatabaseBusy, OpenSOPError
 from opensop.services import runs
 from opensop.services.auth import Principal
 from opensop.services.steps import RUN_STEPS, StepContext
@@ -44,7 +45,7 @@ def _heartbeat(workspace: Workspace, run_id: int, stop: threading.Event) -> None
     while not stop.wait(runs.HEARTBEAT_INTERVAL.total_seconds()):
         try:
             runs.beat(workspace, run_id)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, DatabaseBusy) as error:
             LOG.warning("run %s: heartbeat skipped (%s)", run_id, error.__class__.__name__)
 
 
@@ -52,7 +53,7 @@ def _progress(workspace: Workspace, run_id: int, fraction: float, message: str) 
     """Progress is information: a report the database cannot take now is skipped, the run goes on."""
     try:
         runs.report_progress(workspace, run_id, fraction, message)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, DatabaseBusy) as error:
         LOG.warning("run %s: progress not recorded (%s): %s", run_id, error.__class__.__name__, message)
 
 
@@ -63,7 +64,7 @@ def _record(workspace: Workspace, run_id: int, **outcome: Any) -> None:
         try:
             runs.finish_run(workspace, run_id, **outcome)
             return
-        except OperationalError:
+        except (OperationalError, DatabaseBusy):
             if attempt == FINISH_ATTEMPTS - 1:
                 raise
             LOG.warning("run %s: outcome not written yet (database busy), retrying", run_id)
@@ -90,6 +91,12 @@ def execute(workspace: Workspace, run: Run) -> None:
     except Exception:
         LOG.exception("run %s (%s) crashed", run.id, run.step)
         _record(workspace, run.id, error=traceback.format_exc(limit=20))
+    except BaseException:
+        # stopped (SIGTERM from `opensop serve` shutting down, Ctrl-C): the run fails cleanly, by name, and its
+        # single final write never happened, so nothing half-written remains; queue it again to plan it
+        LOG.warning("run %s (%s) stopped with the worker", run.id, run.step)
+        _record(workspace, run.id, error="the worker was stopped during the run (server shut down); queue it again")
+        raise
     else:
         _record(workspace, run.id, result=result)
     finally:
@@ -97,8 +104,10 @@ def execute(workspace: Workspace, run: Run) -> None:
         beating.join()
 
 
-def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5) -> int:
-    """Reap dead runs, then execute queued runs until stopped (or until the queue is empty with `once`)."""
+def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5, parent_pid: int | None = None) -> int:
+    """Reap dead runs, then execute queued runs until stopped (or until the queue is empty with `once`).
+    `parent_pid`: the server that started this worker; when it is gone (even killed without a word), the worker
+    stops too rather than living on as an orphan."""
     pid, host = os.getpid(), socket.gethostname()
     reaped = runs.reap_dead_runs(workspace)
     if reaped:
@@ -106,6 +115,9 @@ def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5)
     done = 0
     idle = threading.Event()
     while True:
+        if parent_pid is not None and not runs.process_alive(parent_pid):
+            LOG.warning("the server (pid %s) is gone: the worker stops", parent_pid)
+            return done
         run = runs.claim_next(workspace, pid=pid, host=host)
         if run is None:
             if once:
@@ -119,16 +131,31 @@ def work(workspace: Workspace, *, once: bool = False, poll_seconds: float = 0.5)
         done += 1
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the worker like Ctrl-C: Python's default would kill it without recording its run."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def serve_queue(
-    settings: Settings, *, plugins: Sequence[str] = (), once: bool = False, poll_seconds: float = 0.5
+    settings: Settings,
+    *,
+    plugins: Sequence[str] = (),
+    once: bool = False,
+    poll_seconds: float = 0.5,
+    parent_pid: int | None = None,
 ) -> int:
     """Import the plugins, open the workspace and work its queue (`opensop worker` and `python -m opensop.worker`)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _stop_on_sigterm()
     for module in plugins:
         importlib.import_module(module)
     workspace = open_workspace(settings)
     try:
-        return work(workspace, once=once, poll_seconds=poll_seconds)
+        return work(workspace, once=once, poll_seconds=poll_seconds, parent_pid=parent_pid)
     finally:
         workspace.dispose()
 

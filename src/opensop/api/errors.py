@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from opensop.errors import DataValidationError, OpenSOPError, StaleWrite, TooManyAttempts
+from opensop.errors import DataValidationError, OpenSOPError, StaleWrite
 
 
 def body_of(error: OpenSOPError) -> dict[str, Any]:
@@ -25,8 +25,9 @@ async def _handle(_request: Request, error: Exception) -> JSONResponse:
         raise error
     status = error.http_status
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(error, TooManyAttempts):
-        headers = {"Retry-After": str(error.retry_after)}
+    retry_after = getattr(error, "retry_after", None)  # throttled logins, a busy database
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
     return JSONResponse(status_code=status, content={"detail": body_of(error)}, headers=headers)
 
 

@@ -108,7 +108,8 @@ def serve(
     os.environ.update(environment)
     process = None
     if worker:
-        process = subprocess.Popen([sys.executable, "-m", "opensop.cli.main", "worker"], env=environment)
+        command = [sys.executable, "-m", "opensop.cli.main", "worker", "--parent-pid", str(os.getpid())]
+        process = subprocess.Popen(command, env=environment)  # noqa: S603 (our interpreter, our arguments)
     try:
         uvicorn.run("opensop.server:create_server_from_environment", factory=True, host=host, port=port)
     finally:
@@ -121,11 +122,14 @@ def worker(
     plugin: Annotated[list[str] | None, typer.Option(help="Module registering extra steps (repeatable).")] = None,
     once: Annotated[bool, typer.Option("--once", help="Stop when the queue is empty.")] = False,
     poll: Annotated[float, typer.Option(min=0.01, help="Seconds between polls of an empty queue.")] = 0.5,
+    parent_pid: Annotated[
+        int | None, typer.Option(help="Stop when this process (the server that started the worker) is gone.")
+    ] = None,
 ) -> None:
     """Execute the queued runs (forecasts, plans, scenarios) of the workspace, one at a time, until stopped."""
     from opensop.worker import serve_queue
 
-    serve_queue(STATE.settings, plugins=plugin or (), once=once, poll_seconds=poll)
+    serve_queue(STATE.settings, plugins=plugin or (), once=once, poll_seconds=poll, parent_pid=parent_pid)
 
 
 def register(app: typer.Typer) -> None:

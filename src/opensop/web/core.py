@@ -167,6 +167,9 @@ class WebRoute(APIRoute):
                 response = error_page(
                     request, message=error.message, hint=error.hint, status=error.http_status, error=error
                 )
+                retry_after = getattr(error, "retry_after", None)
+                if retry_after is not None:
+                    response.headers["Retry-After"] = str(retry_after)
             except RequestValidationError as error:
                 fields = ", ".join(str(e.get("loc", ("?",))[-1]) for e in error.errors())
                 response = error_page(

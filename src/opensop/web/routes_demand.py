@@ -305,7 +305,8 @@ def _save_grid(request: Request, form: Any) -> HTMLResponse:
         comment=str(form.get("comment", "")),
     )
     fresh = working(page, work.cycle, work.version)
-    return _demand_page(page, fresh, scope, messages=messages)
+    # an approved or submitted version refuses every edit: 409 like the API (the grid still shows why, per cell)
+    return _demand_page(page, fresh, scope, messages=messages, status=200 if work.editable else 409)
 
 
 @router.get("/demand/grid.xlsx")
