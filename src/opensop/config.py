@@ -171,6 +171,13 @@ def _build(cls: type[Any], raw: dict[str, Any]) -> Any:
 
 
 DEFAULT_WORKSPACE = Path("workspace")
+SERVER_THREADS = 40
+"""Requests the server handles at once: the worker threads anyio (under FastAPI) gives `def` routes by default, 40
+(a test holds the two equal). The database pool may open that many connections plus a margin for the worker's
+heartbeat, so no request waits for a connection the pool was too small to give (it once held 15 for 40)."""
+DB_POOL_SIZE = 10
+DB_POOL_OVERFLOW = SERVER_THREADS + 5 - DB_POOL_SIZE
+DEFAULT_UPLOAD_LIMIT = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,7 @@ class Settings:
 
     workspace: Path = DEFAULT_WORKSPACE
     database_url: str = ""
+    upload_limit_bytes: int = DEFAULT_UPLOAD_LIMIT  # largest file accepted over HTTP, refused before it is read
 
     @property
     def resolved_database_url(self) -> str:
@@ -187,4 +195,9 @@ class Settings:
     @classmethod
     def from_environment(cls, workspace: Path | None = None) -> Settings:
         root = workspace or Path(os.environ.get("OPENSOP_WORKSPACE", str(DEFAULT_WORKSPACE)))
-        return cls(workspace=root, database_url=os.environ.get("OPENSOP_DATABASE_URL", ""))
+        limit = os.environ.get("OPENSOP_UPLOAD_LIMIT_MB")
+        return cls(
+            workspace=root,
+            database_url=os.environ.get("OPENSOP_DATABASE_URL", ""),
+            upload_limit_bytes=int(float(limit) * 1024 * 1024) if limit else DEFAULT_UPLOAD_LIMIT,
+        )

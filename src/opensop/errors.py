@@ -5,8 +5,10 @@
     ├── DataValidationError           input data breaks the data contract (carries the report)        2    422
     ├── SourceError                   a file or folder cannot be read (missing, encoding, format)     2    400
     ├── NotFoundError                 a named object (plan version, scenario, load) does not exist    3    404
+    ├── WorkspaceError                the workspace database is read-only, damaged or truncated        8    503
     ├── NotAuthenticated              no valid credentials                                            6    401
     ├── TooManyAttempts               logins refused for a while after repeated failures              6    429
+    │   └── Busy                      a bounded shared resource (the PDF renderer) is full: retry      6    429
     ├── InvalidRequest                a value the rules refuse: bad name, unknown or impossible lever 2    400
     ├── FeatureUnavailable            an optional part is not installed (e.g. the PDF extra)          1    501
     ├── InfeasiblePlanError           the supply model has no solution; names the conflicting data    4    422
@@ -76,6 +78,14 @@ class NotFoundError(OpenSOPError):
     http_status = 404
 
 
+class WorkspaceError(OpenSOPError):
+    """The workspace's database cannot be written or read (read-only file or folder, a truncated or damaged
+    file): a message naming the file and the remedy instead of a driver traceback."""
+
+    exit_code = 8
+    http_status = 503
+
+
 class InfeasiblePlanError(OpenSOPError):
     exit_code = 4
     http_status = 422
@@ -119,6 +129,15 @@ class TooManyAttempts(OpenSOPError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, hint="wait, or ask an administrator if you forgot your password")
         self.retry_after = retry_after
+
+
+class Busy(TooManyAttempts):
+    """A bounded shared resource (the PDF renderer) has no room: the request is refused rather than queued
+    without end; `retry_after` seconds is a fair wait."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.hint = "try again in a few seconds"
 
 
 class InvalidRequest(OpenSOPError):

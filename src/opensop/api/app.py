@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from opensop import __version__
-from opensop.api import docs, errors
+from opensop.api import docs, errors, validation
 from opensop.api.routes import audit, auth, cycles, data, plans, scenarios
 from opensop.config import Settings
 from opensop.services.workspace import Workspace, open_workspace
@@ -44,6 +44,7 @@ def create_app(settings: Settings, *, workspace: Workspace | None = None) -> Fas
     )
     app.state.workspace = opened
     errors.install(app)
+    validation.install(app)
     docs.install(app)
     for module in (auth, data, cycles, plans, scenarios, audit):
         app.include_router(module.router)

@@ -7,17 +7,19 @@ Bounds here mirror the storage limits (name lengths, 32-bit ids, plausible month
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from opensop.cycle.permissions import Role
 from opensop.cycle.status import AssumptionStatus, DecisionStatus, OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.scenarios.levers import Lever
 from opensop.services import plan_runs
+from opensop.services.limits import json_problem
 
 MAX_ID = 2**31 - 2
+JsonValue = TypeVar("JsonValue", dict[str, Any], list[dict[str, Any]])
 NO_NUL = r"^[^\x00]*$"
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
 Code = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
@@ -27,6 +29,18 @@ Month = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 1))]
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
 RowVersion = Annotated[int, Field(ge=0, le=MAX_ID)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _finite_json(value: JsonValue) -> JsonValue:
+    """Free JSON (objects, lever lists) is small and finite (`opensop.services.limits`): a 422 naming the problem,
+    not a 500 when the database or the plan meets NaN, and no 50 MB lever in everyone's page."""
+    if problem := json_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_finite_json)]
+LeverList = Annotated[list[dict[str, Any]], Field(max_length=50), AfterValidator(_finite_json)]
 
 
 class Schema(BaseModel):
@@ -91,7 +105,7 @@ class ImportRead(Schema):
 
 class RunCreate(Schema):
     step: Name
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: JsonObject = Field(default_factory=dict)
 
 
 class RunRead(Schema):
@@ -172,7 +186,7 @@ class PlanVersionCreate(Schema):
     cycle_id: Id
     scenario: Name = "base"
     label: Code = ""
-    config: dict[str, Any] | None = None
+    config: JsonObject | None = None
     load_id: Id | None = None
     measures: list[MeasureRow] = Field(default_factory=list, max_length=200_000)
     reason: Text = ""
@@ -266,9 +280,9 @@ class ScenarioCreate(Schema):
     name: Name
     description: Text = ""
     base: Name = "base"
-    levers: Annotated[list[dict[str, Any]], Field(max_length=50)] = Field(default_factory=list)
-    config_overrides: dict[str, Any] = Field(default_factory=dict)
-    config: dict[str, Any] | None = None
+    levers: LeverList = Field(default_factory=list)
+    config_overrides: JsonObject = Field(default_factory=dict)
+    config: JsonObject | None = None
 
     def document(self) -> dict[str, Any]:
         return {"base": self.base, "levers": self.levers, "config_overrides": self.config_overrides}
@@ -278,9 +292,9 @@ class ScenarioUpdate(Schema):
     expected_row_version: RowVersion
     description: Text | None = None
     base: Name | None = None
-    levers: Annotated[list[dict[str, Any]], Field(max_length=50)] | None = None
-    config_overrides: dict[str, Any] | None = None
-    config: dict[str, Any] | None = None
+    levers: LeverList | None = None
+    config_overrides: JsonObject | None = None
+    config: JsonObject | None = None
     reason: Text = ""
 
 
@@ -389,9 +403,9 @@ class PlanRunCreate(Schema):
     label: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
     demand_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
     capacity_pct: Annotated[float, Field(ge=-90, le=200)] = 0.0
-    levers: Annotated[list[dict[str, Any]], Field(max_length=50)] | None = None
+    levers: LeverList | None = None
     until: Literal["consensus", "supply", "finance", "kpi"] | None = None
-    config: dict[str, Any] | None = None
+    config: JsonObject | None = None
     reason: Text = ""
 
     def plan_levers(self) -> tuple[Lever, ...] | None:

@@ -130,6 +130,7 @@ class FileFormat(StrEnum):
 
 def write_plan_files(workspace: Workspace, version_id: int, output: Path, file_format: FileFormat) -> list[Path]:
     """The stored version as files: every measure row (item x site x region x month) and `summary.json`."""
+    from opensop.ingest.writers import write_csv
     from opensop.services import plan_reports
     from opensop.services.auth import Principal
 
@@ -142,7 +143,7 @@ def write_plan_files(workspace: Workspace, version_id: int, output: Path, file_f
         if file_format is FileFormat.PARQUET:
             measures.to_parquet(measures_path, index=False)
         else:
-            measures.to_csv(measures_path, index=False)
+            write_csv(measures, measures_path)  # the one safe writer: no text becomes a formula in Excel
         summary_path = output / "summary.json"
         summary_path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n")
     except OSError as error:

@@ -8,14 +8,17 @@ are stable: tests, the API and the documentation refer to them.
 from __future__ import annotations
 
 import math
+import string
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import polars as pl
 
+from opensop.ingest import numbers
 from opensop.ingest.readers import RawTable
 from opensop.ingest.report import Issue, Severity
-from opensop.schema.dictionary import DICTIONARY, REQUIRED_TABLES, Column, ColumnType, Table
+from opensop.schema.dictionary import DICTIONARY, REQUIRED_TABLES, TEXT_MAX_LENGTH, Column, ColumnType, Table
 
 ROW = "__row"
 ROW_LIMIT = 20
@@ -44,6 +47,20 @@ class TableView:
         return self.raw.file
 
 
+class _Lenient(string.Formatter):
+    """Formats an issue message even when a field is empty or of an unexpected type (a cell that failed to parse
+    is null): the user gets the message with the raw value, never a TypeError from the report itself."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        try:
+            return str(super().format_field(value, format_spec))
+        except (TypeError, ValueError):
+            return "(empty)" if value is None else str(value)
+
+
+_FORMAT = _Lenient()
+
+
 def _row_issues(
     view: TableView,
     bad: pl.DataFrame,
@@ -62,7 +79,7 @@ def _row_issues(
             severity,
             rule,
             view.name,
-            message.format(value=record.get(column), **record),
+            _FORMAT.format(message, value=record.get(column), **record),
             file=view.file,
             row=int(record[ROW]) if record.get(ROW) is not None else None,
             column=column,
@@ -199,20 +216,66 @@ def parse_dates(text: pl.Series) -> pl.Series:
     return parsed
 
 
-def _typed(column: Column, text: pl.Expr) -> pl.Expr:
+def _typed(column: Column, text: pl.Expr, raw: RawTable) -> pl.Expr:
     if column.dtype is ColumnType.STRING:
-        return text
+        return numbers.unescape(text) if raw.escaped else text
     if column.dtype in (ColumnType.PERIOD, ColumnType.DATE):
         return text.map_batches(parse_dates, return_dtype=pl.Date)
-    number = text.str.replace_all(r"[\s\u00a0]", "").cast(pl.Float64, strict=False)
-    number = pl.when(number.is_finite()).then(number)
+    number = numbers.number(text, raw.decimal)
     if column.dtype is ColumnType.INTEGER:
         return pl.when(number == number.round(0)).then(number).cast(pl.Int64, strict=False)
     return number
 
 
+NUMBER_RULES = {
+    "ambiguous_number": (
+        "{value!r} reads two ways: a thousands separator or a decimal mark?",
+        "write the number without grouping marks (1234 or 1.234); see 'How cells are read' in the data dictionary",
+    ),
+    "implausible_value": (
+        "{value!r} is beyond any finite number",
+        "check the unit and the decimal mark of {column_name}",
+    ),
+    "number_locale": (
+        "{value!r} has a decimal comma but this file uses the decimal point",
+        "write {column_name} with a decimal point, or save the file as Excel's ';'-separated CSV (decimal comma)",
+    ),
+}
+
+
+def _cell_problems(view: TableView, column: Column, bad: pl.DataFrame) -> list[Issue]:
+    """Cells of one column that did not parse, each under the rule it breaks."""
+    expected = {
+        ColumnType.FLOAT: "a number",
+        ColumnType.INTEGER: "a whole number",
+        ColumnType.PERIOD: "a month (2025-03 or 2025-03-01)",
+        ColumnType.DATE: "a date (2025-03-14)",
+    }[column.dtype]
+    text = pl.col(column.name)
+    if column.dtype in (ColumnType.FLOAT, ColumnType.INTEGER):
+        rule = numbers.number_problem(text, view.raw.decimal)
+    else:
+        rule = pl.when(text.str.contains(numbers.US_DATE)).then(pl.lit("us_date")).otherwise(pl.lit("wrong_type"))
+    bad = bad.with_columns(rule.alias("__rule"))
+    messages = {
+        **{name: (message, hint.format(column_name=column.name)) for name, (message, hint) in NUMBER_RULES.items()},
+        "us_date": (
+            "{value!r} looks like a US date (month/day/year); dates are read day first",
+            f"write {expected} in {column.name}, e.g. 2025-03-15 for 15 March 2025",
+        ),
+        "wrong_type": ("{value!r} is not " + expected, f"write {expected} in {column.name}"),
+    }
+    issues: list[Issue] = []
+    for name, (message, hint) in messages.items():
+        rows = bad.filter(pl.col("__rule") == name)
+        if rows.height:
+            issues += _row_issues(view, rows.select(ROW, column.name), name, column.name, message, hint)
+    return issues
+
+
 def type_columns(view: TableView) -> list[Issue]:
-    """Parse every known column; cells that do not parse become `wrong_type` issues and nulls."""
+    """Parse every known column; cells that do not parse become issues (`wrong_type`, `ambiguous_number`,
+    `number_locale`, `us_date`) and nulls."""
     frame = view.frame.with_row_index(ROW, offset=view.raw.first_row)
     if view.name == "sales_history" and "period" not in frame.columns and "date" in frame.columns:
         frame = frame.rename({"date": "period"})
@@ -224,26 +287,28 @@ def type_columns(view: TableView) -> list[Issue]:
     stripped = frame.with_columns(
         pl.col(c.name).cast(pl.String).str.strip_chars().replace("", None).alias(c.name) for c in names
     )
-    typed = stripped.with_columns(_typed(c, pl.col(c.name)).alias(c.name) for c in names)
+    typed = stripped.with_columns(_typed(c, pl.col(c.name), view.raw).alias(c.name) for c in names)
     issues: list[Issue] = []
+    numeric = [c.name for c in names if c.dtype in (ColumnType.FLOAT, ColumnType.INTEGER)]
     for column in names:
         if column.dtype is ColumnType.STRING:
             continue
         bad = stripped.filter(pl.col(column.name).is_not_null() & typed[column.name].is_null())
-        expected = {
-            ColumnType.FLOAT: "a number",
-            ColumnType.INTEGER: "a whole number",
-            ColumnType.PERIOD: "a month (2025-03 or 2025-03-01)",
-            ColumnType.DATE: "a date (2025-03-14)",
-        }[column.dtype]
-        issues += _row_issues(
-            view,
-            bad.select(ROW, column.name),
-            "wrong_type",
-            column.name,
-            "{value!r} is not " + expected,
-            f"write {expected} in {column.name}",
-        )
+        issues += _cell_problems(view, column, bad)
+    if view.raw.decimal == numbers.DECIMAL_COMMA and numeric:
+        read = stripped.select(pl.any_horizontal(numbers.uses_decimal_comma(pl.col(c)) for c in numeric).any())
+        if read.item():
+            issues.append(
+                Issue(
+                    Severity.WARNING,
+                    "decimal_comma",
+                    view.name,
+                    "numbers were read with a decimal comma (a ';'-separated file, as Excel writes it in French): "
+                    "'1 234,5' and '1.234,5' are 1234.5",
+                    file=view.file,
+                    hint="codes and texts are kept exactly as written; see 'How cells are read' in the data dictionary",
+                )
+            )
     view.frame = typed.select(ROW, *[c.name for c in names])
     view.text = stripped.select(ROW, *[c.name for c in names])
     return issues
@@ -285,13 +350,53 @@ def check_allowed_values(view: TableView) -> list[Issue]:
     return issues
 
 
+def check_text(view: TableView) -> list[Issue]:
+    """Texts fit their storage column (`text_too_long`) and hold no control character such as NUL
+    (`control_character`): checked here, before any write, so SQLite and PostgreSQL refuse the same files."""
+    text = view.text if view.text is not None else view.frame
+    issues: list[Issue] = []
+    for column in view.table.columns:
+        if column.dtype is not ColumnType.STRING or column.name not in text.columns:
+            continue
+        value = pl.col(column.name)
+        issues += _row_issues(
+            view,
+            text.filter(value.str.len_chars() > TEXT_MAX_LENGTH).select(
+                ROW, value.str.len_chars().alias("__length"), value.str.slice(0, 40).alias(column.name)
+            ),
+            "text_too_long",
+            column.name,
+            f"the text has {{__length}} characters; at most {TEXT_MAX_LENGTH} fit ({{value!r}}...)",
+            f"shorten {column.name} to {TEXT_MAX_LENGTH} characters",
+        )
+        issues += _row_issues(
+            view,
+            text.filter(value.str.contains(numbers.CONTROL)).select(ROW, column.name),
+            "control_character",
+            column.name,
+            "the text holds a control character (such as NUL): {value!r}",
+            "remove the invisible character (it often comes from a broken export)",
+        )
+    return issues
+
+
 def check_ranges(view: TableView) -> list[Issue]:
-    """Negative quantities where forbidden get their own rule: it is the most common data mistake."""
+    """Negative quantities where forbidden get their own rule: it is the most common data mistake. Every number
+    is bounded by its plausibility bound (`implausible_value`): 1e308 is finite, but not a planning figure."""
     issues: list[Issue] = []
     for column in view.table.columns:
         if column.name not in view.frame.columns or column.dtype not in (ColumnType.FLOAT, ColumnType.INTEGER):
             continue
         value = pl.col(column.name)
+        issues += _row_issues(
+            view,
+            view.frame.filter(value.abs() > column.plausible).select(ROW, column.name),
+            "implausible_value",
+            column.name,
+            f"{column.name} = {{value}} is beyond the plausible {column.plausible:g}",
+            f"check the unit and the decimal mark of {column.name}; the data dictionary bounds it by "
+            f"{column.plausible:g}",
+        )
         if column.minimum is not None:
             rule = "negative_value" if column.minimum == 0 else "out_of_range"
             bad = view.frame.filter(value < column.minimum)
@@ -386,11 +491,27 @@ def bucket_history(view: TableView) -> None:
     )
 
 
+def _readable(view: TableView, columns: list[str]) -> pl.DataFrame:
+    """The rows whose `columns` were all readable: a cell written but unreadable (already reported, e.g. a US
+    date) must not come back as a second, misleading issue such as a duplicate key."""
+    text = view.text
+    present = [c for c in columns if text is not None and c in text.columns and c in view.frame.columns]
+    if text is None or not present:
+        return view.frame
+    paired = view.frame.select(ROW, *present).join(
+        text.select(ROW, *[pl.col(c).alias(f"__text_{c}") for c in present]), on=ROW, how="left"
+    )
+    broken = paired.filter(
+        pl.any_horizontal(pl.col(c).is_null() & pl.col(f"__text_{c}").is_not_null() for c in present)
+    ).get_column(ROW)
+    return view.frame.filter(~pl.col(ROW).is_in(broken.implode()))
+
+
 def check_duplicate_keys(view: TableView) -> list[Issue]:
     key = [c for c in view.table.key if c in view.frame.columns]
     if not key:
         return []
-    duplicated = view.frame.filter(pl.struct(key).is_duplicated())
+    duplicated = _readable(view, key).filter(pl.struct(key).is_duplicated())
     if duplicated.height == 0:
         return []
     first = duplicated.group_by(key, maintain_order=True).agg(pl.col(ROW).min().alias("__first"))
@@ -403,6 +524,28 @@ def check_duplicate_keys(view: TableView) -> list[Issue]:
         label,
         "({value}) appears again; first at row {__first}",
         "keep one row per key (or sum the rows before importing)",
+    )
+
+
+def check_case_duplicates(view: TableView) -> list[Issue]:
+    """A one-column code key (item, family, region, site, resource) given twice in different case: `POE-001` and
+    `poe-001` would be two items to the plan but one to every person and most ERPs (`case_duplicate`)."""
+    if len(view.table.key) != 1 or view.table.key[0] not in view.frame.columns or view.frame.height == 0:
+        return []
+    key = view.table.key[0]
+    folded = pl.col(key).str.to_lowercase()
+    frame = view.frame.filter(pl.col(key).is_not_null()).with_columns(folded.alias("__folded"))
+    first = frame.group_by("__folded", maintain_order=True).agg(
+        pl.col(ROW).min().alias("__first"), pl.col(key).first().alias("__code"), pl.col(key).n_unique().alias("__n")
+    )
+    later = frame.join(first.filter(pl.col("__n") > 1), on="__folded").filter(pl.col(key) != pl.col("__code"))
+    return _row_issues(
+        view,
+        later,
+        "case_duplicate",
+        key,
+        "{value!r} differs from {__code!r} (row {__first}) only by upper/lower case",
+        "codes are compared as written: use one spelling of the code everywhere",
     )
 
 
@@ -614,3 +757,125 @@ def check_costs_cover_modelled_parts(view: TableView, views: dict[str, TableView
         "costs.conversion is the full standard conversion cost, labour included: check the standard labour rate",
         Severity.WARNING,
     )
+
+
+# ---- impossible data (each would otherwise be planned in silence) ------------------------------------------------
+
+
+def check_bom_cycles(view: TableView) -> list[Issue]:
+    """An item cannot consume itself, directly (`item_id` = `component_id`) or through other items (A uses B, B
+    uses A): no quantity of either could ever be made (`bom_cycle`). Depth-first search over the few BOM rows."""
+    frame = view.frame.filter(pl.col("item_id").is_not_null() & pl.col("component_id").is_not_null())
+    uses: dict[str, list[str]] = {}
+    for item, component in frame.select("item_id", "component_id").iter_rows():
+        uses.setdefault(item, []).append(component)
+    on_cycle: set[str] = set()
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in uses:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            children = uses.get(node, [])
+            if index < len(children):
+                stack.append((node, index + 1))
+                child = children[index]
+                if state.get(child) == 1:
+                    on_cycle.update(path[path.index(child) :])
+                elif not state.get(child):
+                    stack.append((child, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    bad = frame.filter(pl.col("item_id").is_in(list(on_cycle)) & pl.col("component_id").is_in(list(on_cycle)))
+    return _row_issues(
+        view,
+        bad,
+        "bom_cycle",
+        "component_id",
+        "{item_id} consumes {value}, which (directly or through other items) consumes {item_id}",
+        "a bill of materials cannot loop: remove the row that makes an item its own component",
+    )
+
+
+def check_launch_before_end(view: TableView) -> list[Issue]:
+    """An item launched after its end month would never sell (`launch_after_end`)."""
+    if view.frame.height == 0:
+        return []
+    bad = view.frame.filter(pl.col("launch_period") > pl.col("end_period"))
+    return _row_issues(
+        view,
+        bad,
+        "launch_after_end",
+        "launch_period",
+        "{item_id} is launched in {value:%Y-%m}, after its end period {end_period:%Y-%m}",
+        "the launch month must come before (or be) the end month",
+    )
+
+
+def check_headcount_bounds(view: TableView) -> list[Issue]:
+    """min_headcount above max_headcount leaves the labour plan no possible headcount (`headcount_bounds`)."""
+    if view.frame.height == 0:
+        return []
+    bad = view.frame.filter(pl.col("min_headcount") > pl.col("max_headcount"))
+    return _row_issues(
+        view,
+        bad,
+        "headcount_bounds",
+        "min_headcount",
+        "min_headcount {value:g} of {resource_id} at {site_id} is above max_headcount {max_headcount:g}",
+        "the lowest allowed headcount must not exceed the highest",
+    )
+
+
+def check_past_due_supply(view: TableView, as_of: date) -> list[Issue]:
+    """Open orders due before the current month are not in any plan month: the plan ignores them. Shown, so the
+    planner reschedules them in the ERP instead of losing them unseen (`past_due_open_supply`, a warning)."""
+    if view.frame.height == 0:
+        return []
+    bad = view.frame.filter(pl.col("period") < as_of.replace(day=1))
+    return _row_issues(
+        view,
+        bad,
+        "past_due_open_supply",
+        "period",
+        "{kind} order of {quantity:g} {part_id} at {site_id} was due in {value:%Y-%m}, before "
+        f"{as_of:%Y-%m}: the plan leaves it out",
+        "reschedule the order in the ERP (or delete it if it was received) and export again",
+        Severity.WARNING,
+    )
+
+
+def check_no_routing(views: dict[str, TableView]) -> list[Issue]:
+    """An item made at a plant with capacity-constrained resources needs a routing there; without one the plan
+    cannot make it at that plant (it does not invent capacity) and serves it from stock and open orders only
+    (`no_routing`, a warning). "Made" means: sourced from the plant, or costed there."""
+    if "routings" not in views and "resources" not in views:
+        return []
+    constrained = _frame(views, "resources", ["site_id"]).get_column("site_id").drop_nulls().unique()
+    plants = _frame(views, "sites", ["site_id", "kind"]).filter(pl.col("kind") == "plant")
+    plants = plants.filter(pl.col("site_id").is_in(constrained.implode()))
+    routed = _frame(views, "routings", ["item_id", "site_id"]).unique()
+    issues: list[Issue] = []
+    for name in ("sourcing", "costs"):
+        if name not in views:
+            continue
+        view = views[name]
+        pairs = view.frame.filter(pl.col("item_id").is_not_null() & pl.col("site_id").is_not_null())
+        pairs = pairs.join(plants.select("site_id"), on="site_id").join(routed, on=["item_id", "site_id"], how="anti")
+        pairs = pairs.unique(["item_id", "site_id"], keep="first", maintain_order=True)
+        issues += _row_issues(
+            view,
+            pairs,
+            "no_routing",
+            "item_id",
+            "{value} has no routing at plant {site_id}: the plan cannot make it there",
+            "add the item's routing rows at the plant (resources and hours per unit)",
+            Severity.WARNING,
+        )
+    return issues

@@ -18,7 +18,7 @@ import polars as pl
 from opensop.ingest import checks
 from opensop.ingest.readers import RawTable, read_source
 from opensop.ingest.report import Severity, ValidationReport
-from opensop.schema.dictionary import DICTIONARY
+from opensop.schema.dictionary import DICTIONARY, REQUIRED_TABLES
 from opensop.schema.frames import PlanningData
 
 
@@ -34,8 +34,11 @@ class IngestResult:
 def validate_tables(
     raw: dict[str, RawTable], *, as_of: date, report: ValidationReport, unreadable: set[str]
 ) -> dict[str, pl.DataFrame]:
-    """Run every check; return the typed polars frames of the tables that were checked."""
-    broken = set(unreadable)
+    """Run every check; return the typed polars frames of the tables that were checked.
+
+    A required table that is missing counts as broken: its `missing_table` error is the one issue, not one
+    `unknown_reference` per row that points at it (a missing `sites` file once gave 125 follow-on errors)."""
+    broken = set(unreadable) | {name for name in REQUIRED_TABLES if name not in raw}
     report.extend(checks.check_unknown_tables(raw))
     views: dict[str, checks.TableView] = {}
     for name, table in raw.items():
@@ -53,6 +56,7 @@ def validate_tables(
         report.extend(checks.check_missing_values(view))
         report.extend(checks.check_allowed_values(view))
         report.extend(checks.check_ranges(view))
+        report.extend(checks.check_text(view))
         report.extend(checks.check_periods(view, as_of))
     for view in views.values():
         report.extend(checks.check_references(view, views, broken))
@@ -60,12 +64,18 @@ def validate_tables(
         checks.bucket_history(views["sales_history"])
     for view in views.values():
         report.extend(checks.check_duplicate_keys(view))
+        report.extend(checks.check_case_duplicates(view))
     specific = {
         "sales_history": (checks.check_history_gaps,),
         "sourcing": (checks.check_sourcing_shares,),
         "events": (checks.check_event_targets,),
-        "items": (checks.check_lifecycle_dates,),
+        "items": (checks.check_lifecycle_dates, checks.check_launch_before_end),
+        "components": (checks.check_bom_cycles,),
+        "workforce": (checks.check_headcount_bounds,),
     }
+    if "open_supply" in views:
+        report.extend(checks.check_past_due_supply(views["open_supply"], as_of))
+    report.extend(checks.check_no_routing(views))
     if "sales_history" in views:
         report.extend(checks.check_outliers(views["sales_history"], views))
     if "costs" in views:

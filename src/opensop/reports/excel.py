@@ -8,8 +8,8 @@ Upload: the workbook is validated like an import — each problem is an `Issue(r
 any problem blocks the whole upload. Formulas are refused (`formula_refused`): the plan must hold the numbers
 people saw, not expressions that evaluate differently elsewhere.
 
-Formula injection: a text cell that starts with = + - @ tab or CR is written with a leading apostrophe, so
-Excel or LibreOffice show it as text instead of running it.
+Formula injection: every text is written as a text cell by the one safe writer (`opensop.ingest.writers`), so
+Excel or LibreOffice show it as text instead of running it, and it reads back exactly as written.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from opensop.ingest.readers import archive_issues
+from opensop.ingest.writers import append_row
+
 GRID_SHEET = "demand_review"
 KEYS_SHEET = "_keys"
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -35,13 +38,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 QUANTITY_FORMAT = "#,##0"
 MONEY_FORMAT = "#,##0.00"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise formula injection: text that a spreadsheet would evaluate is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
+MAX_EXTRA_ROWS = 1000  # blank or note rows tolerated below the grid; more is not an edited download
 
 
 def _style_header(sheet: Any, columns: int) -> None:
@@ -52,22 +49,12 @@ def _style_header(sheet: Any, columns: int) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().date()
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        return value.item()
-    return value
-
-
 def write_table(sheet: Any, frame: pd.DataFrame, *, money: Iterable[str] = ()) -> None:
     """A frame as a formatted table: header styled, first row and column frozen, numbers formatted."""
     money_columns = set(money)
-    sheet.append([str(column) for column in frame.columns])
+    append_row(sheet, [str(column) for column in frame.columns])
     for row in frame.itertuples(index=False, name=None):
-        sheet.append([safe_cell(_plain(value)) for value in row])
+        append_row(sheet, row)
     _style_header(sheet, len(frame.columns))
     sheet.freeze_panes = "B2"
     for index, column in enumerate(frame.columns, start=1):
@@ -128,9 +115,9 @@ def grid_workbook(grid: Grid) -> bytes:
     sheet = workbook.active
     sheet.title = GRID_SHEET
     header = [grid.level, "description", *(f"{p:%Y-%m}" for p in grid.periods)]
-    sheet.append(header)
+    append_row(sheet, header)
     for row in grid.rows:
-        sheet.append([safe_cell(row.key), safe_cell(row.label), *(round(v, 6) for v in row.values)])
+        append_row(sheet, [row.key, row.label, *(round(v, 6) for v in row.values)])
     _style_header(sheet, len(header))
     sheet.freeze_panes = "C2"
     sheet.column_dimensions["A"].width = 16
@@ -140,12 +127,12 @@ def grid_workbook(grid: Grid) -> bytes:
         for cell in sheet[get_column_letter(index)][1:]:
             cell.number_format = QUANTITY_FORMAT
     keys = workbook.create_sheet(KEYS_SHEET)
-    keys.append(["plan_version_id", grid.plan_version_id])
-    keys.append(["level", grid.level])
-    keys.append(["region_id", safe_cell(grid.region_id)])
-    keys.append(["key", *(p.isoformat() for p in grid.periods)])
+    append_row(keys, ["plan_version_id", grid.plan_version_id])
+    append_row(keys, ["level", grid.level])
+    append_row(keys, ["region_id", grid.region_id])
+    append_row(keys, ["key", *(p.isoformat() for p in grid.periods)])
     for row in grid.rows:
-        keys.append([safe_cell(row.key), *row.row_versions])
+        append_row(keys, [row.key, *row.row_versions])
     keys.sheet_state = "hidden"
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -167,6 +154,7 @@ class CellChange:
     old: float | None
     new: float
     row_version: int
+    problem: str = ""  # why a typed value was refused (NaN `new`), e.g. "'1.234' reads two ways (ambiguous_number)"
 
 
 @dataclass
@@ -220,6 +208,9 @@ def read_grid_upload(content: bytes, current: Grid | None) -> GridUpload:
     if len(content) > MAX_UPLOAD_BYTES:
         upload.issues.append(Issue("file_too_large", None, None, "the workbook is larger than 10 MB"))
         return upload
+    if problems := archive_issues(io.BytesIO(content), file="workbook"):
+        upload.issues.extend(Issue(p.rule, None, None, p.message) for p in problems)
+        return upload
     try:
         workbook = load_workbook(io.BytesIO(content), data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
@@ -245,7 +236,17 @@ def read_grid_upload(content: bytes, current: Grid | None) -> GridUpload:
             )
         )
         return upload
-    for row_cells in sheet.iter_rows(min_row=2):
+    if sheet.max_row > len(versions) + 1 + MAX_EXTRA_ROWS:
+        upload.issues.append(
+            Issue(
+                "sheet_too_large",
+                None,
+                None,
+                f"the grid has {sheet.max_row:,} rows; it was downloaded with {len(versions)}",
+            )
+        )
+        return upload
+    for row_cells in sheet.iter_rows(min_row=2, max_col=2 + len(periods)):
         row_number = row_cells[0].row
         key = _text(row_cells[0].value)
         if not key:

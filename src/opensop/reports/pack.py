@@ -7,6 +7,10 @@ but a browser: `to_pdf` renders the HTML with Debian's chromium through Playwrig
 
 from __future__ import annotations
 
+import atexit
+import queue
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -16,7 +20,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from opensop.errors import FeatureUnavailable
+from opensop.errors import Busy, FeatureUnavailable
 from opensop.reports.excel import tables_workbook
 
 CHROMIUM = "/usr/bin/chromium"
@@ -103,26 +107,90 @@ def to_html(pack: PackData) -> str:
     return _environment().get_template("pack.html").render(pack=pack, charts=charts, today=date.today())
 
 
-def to_pdf(html: str) -> bytes:
-    """Print the HTML with chromium (A4, backgrounds on). Needs the `pdf` extra (Playwright) and Debian's chromium
-    at /usr/bin/chromium."""
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - heavy, and only the PDF route needs it
-    except ImportError as missing:
-        raise FeatureUnavailable(
-            "the executive pack cannot be printed as PDF: Playwright is not installed",
-            hint="install OpenSOP with its pdf extra (pip install 'opensop[pdf]'), or open the HTML pack and print it",
-        ) from missing
+class PdfRenderer:
+    """One chromium for every PDF, reused, driven by one thread of its own (Playwright's sync objects belong to
+    the thread that made them). Requests wait in a bounded queue: at most `max_waiting`, then `Busy` (HTTP 429).
+    Without it each PDF request started its own browser: six requests left 36 chromium processes."""
 
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+    def __init__(self, *, max_waiting: int = 8, timeout: float = 120.0) -> None:
+        self._jobs: queue.Queue[tuple[str, Future[bytes]] | None] = queue.Queue(maxsize=max_waiting)
+        self._timeout = timeout
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def render(self, html: str) -> bytes:
         try:
-            page = browser.new_page()
-            page.set_content(html, wait_until="load")
-            pdf: bytes = page.pdf(format="A4", print_background=True, margin={"top": "12mm", "bottom": "12mm"})
-        finally:
-            browser.close()
-    return pdf
+            from playwright import sync_api  # noqa: F401, PLC0415 - heavy, and only PDFs need it
+        except ImportError as missing:
+            raise FeatureUnavailable(
+                "the executive pack cannot be printed as PDF: Playwright is not installed",
+                hint="install OpenSOP with its pdf extra (pip install 'opensop[pdf]'), or print the HTML pack",
+            ) from missing
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="opensop-pdf", daemon=True)
+                self._thread.start()
+                atexit.register(self.close)
+        done: Future[bytes] = Future()
+        try:
+            self._jobs.put_nowait((html, done))
+        except queue.Full as error:
+            raise Busy("the PDF renderer is busy with other packs") from error
+        return done.result(timeout=self._timeout)
+
+    def close(self) -> None:
+        """Stop the browser (at exit, or in a test)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None and thread.is_alive():
+            self._jobs.put(None)
+            thread.join(timeout=30)
+
+    def _serve(self) -> None:
+        try:
+            self._drive()
+        except Exception as error:  # noqa: BLE001 - Playwright itself failed: fail the waiting requests, not hang them
+            while True:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    job[1].set_exception(error)
+
+    def _drive(self) -> None:
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - heavy, and only PDFs need it
+
+        with sync_playwright() as driver:
+            browser = None
+            try:
+                while (job := self._jobs.get()) is not None:
+                    html, done = job
+                    try:
+                        if browser is None or not browser.is_connected():
+                            browser = driver.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+                        page = browser.new_page()
+                        try:
+                            page.set_content(html, wait_until="load")
+                            done.set_result(
+                                page.pdf(format="A4", print_background=True, margin={"top": "12mm", "bottom": "12mm"})
+                            )
+                        finally:
+                            page.close()
+                    except Exception as error:  # noqa: BLE001 - handed to the waiting request, which raises it
+                        done.set_exception(error)
+            finally:
+                if browser is not None:
+                    browser.close()
+
+
+RENDERER = PdfRenderer()
+
+
+def to_pdf(html: str) -> bytes:
+    """Print the HTML with chromium (A4, backgrounds on) through the shared renderer. Needs the `pdf` extra
+    (Playwright) and Debian's chromium at /usr/bin/chromium."""
+    return RENDERER.render(html)
 
 
 def plan_workbook(pack: PackData, measures: pd.DataFrame) -> bytes:

@@ -1,4 +1,6 @@
-"""Export of a Comparison (or a GapAnalysis) to CSV files and to one Excel workbook: pure functions of a path."""
+"""Export of a Comparison (or a GapAnalysis) to CSV files and to one Excel workbook: pure functions of a path.
+
+Written through the one safe writer (`opensop.ingest.writers`): no text ever becomes a formula."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from opensop.ingest.writers import append_row, write_csv
 
 HEADER_FILL = PatternFill("solid", start_color="1F4E78", end_color="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -24,20 +28,8 @@ def to_csv(report: Exportable, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, frame in report.frames().items():
-        path = directory / f"{name}.csv"
-        frame.to_csv(path, index=False, date_format="%Y-%m-%d")
-        paths.append(path)
+        paths.append(write_csv(frame, directory / f"{name}.csv"))
     return paths
-
-
-def _cell(value: object) -> object:
-    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().date()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 def to_excel(report: Exportable, path: Path) -> Path:
@@ -46,9 +38,9 @@ def to_excel(report: Exportable, path: Path) -> Path:
     book.remove(book.active)
     for name, frame in report.frames().items():
         sheet = book.create_sheet(title=name[:31])
-        sheet.append([str(c) for c in frame.columns])
+        append_row(sheet, [str(c) for c in frame.columns])
         for row in frame.itertuples(index=False, name=None):
-            sheet.append([_cell(v) for v in row])
+            append_row(sheet, row)
         for cell in sheet[1]:
             cell.fill, cell.font = HEADER_FILL, HEADER_FONT
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)

@@ -37,8 +37,19 @@ class Reference:
         return " or ".join(f"{table}.{column}" for table, column in self.targets)
 
 
+TEXT_MAX_LENGTH = 200
+"""Longest text cell: the width of every text column in storage (`store.tables`), checked on import before
+anything is written, so SQLite (which would store more) and PostgreSQL (which would crash) refuse alike."""
+
+PLAUSIBLE_MAGNITUDE = 1e12
+"""Default plausibility bound: |value| above it is refused (`implausible_value`). A number like 1e308 is finite but
+turns into infinity as soon as the plan multiplies it; no planning quantity, price or capacity comes near 1e12."""
+
+
 @dataclass(frozen=True)
 class Column:
+    """One column of the contract; `plausible` bounds |value| of numbers (rule `implausible_value`)."""
+
     name: str
     dtype: ColumnType
     description: str
@@ -49,6 +60,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     references: Reference | None = None
+    plausible: float = PLAUSIBLE_MAGNITUDE
 
 
 @dataclass(frozen=True)
@@ -288,7 +300,9 @@ TABLES: tuple[Table, ...] = (
             Column("item_id", S, "Item made.", references=ITEM),
             Column("site_id", S, "Plant making it.", references=SITE),
             Column("resource_id", S, "Resource used.", references=RESOURCE),
-            Column("usage_per_unit", F, "Capacity used per unit made.", "unit/unit", minimum=NON_NEGATIVE),
+            Column(
+                "usage_per_unit", F, "Capacity used per unit made.", "unit/unit", minimum=NON_NEGATIVE, plausible=1e6
+            ),
         ),
         key=("item_id", "site_id", "resource_id"),
     ),
@@ -299,7 +313,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("item_id", S, "Item made.", references=ITEM),
             Column("component_id", S, "Component consumed."),
-            Column("quantity_per", F, "Components per unit made.", "unit/unit", minimum=NON_NEGATIVE),
+            Column("quantity_per", F, "Components per unit made.", "unit/unit", minimum=NON_NEGATIVE, plausible=1e6),
         ),
         key=("item_id", "component_id"),
     ),
@@ -427,7 +441,15 @@ TABLES: tuple[Table, ...] = (
             Column("family_id", S, "Family (or give item_id).", required=False, references=FAMILY),
             Column("region_id", S, "Region (empty: all).", required=False, references=REGION),
             Column("period", P, "Month of the event."),
-            Column("uplift_pct", F, "Uplift in percent of the baseline.", "%", required=False, minimum=-100.0),
+            Column(
+                "uplift_pct",
+                F,
+                "Uplift in percent of the baseline.",
+                "%",
+                required=False,
+                minimum=-100.0,
+                plausible=1e4,
+            ),
             Column("uplift_qty", F, "Uplift in units.", "unit", required=False),
             Column("label", S, "Event name.", required=False, default=""),
         ),
@@ -506,12 +528,38 @@ TABLES: tuple[Table, ...] = (
         (
             Column("abc_class", S, "ABC class.", allowed=("A", "B", "C")),
             Column("service_level", F, "Target cycle service level.", "fraction", minimum=0.5, maximum=0.9999),
-            Column("holding_cost_rate", F, "Yearly holding cost as a share of unit cost.", "1/year", minimum=0.0),
             Column(
-                "backlog_cost_rate", F, "Cost of one unit late one month, as a share of price.", "1/month", minimum=0.0
+                "holding_cost_rate",
+                F,
+                "Yearly holding cost as a share of unit cost.",
+                "1/year",
+                minimum=0.0,
+                plausible=100.0,
             ),
-            Column("lost_sales_rate", F, "Penalty of one lost unit, as a share of price.", "fraction", minimum=0.0),
-            Column("max_backlog_months", INT, "Months an order may stay late before it is lost.", "month", minimum=0),
+            Column(
+                "backlog_cost_rate",
+                F,
+                "Cost of one unit late one month, as a share of price.",
+                "1/month",
+                minimum=0.0,
+                plausible=100.0,
+            ),
+            Column(
+                "lost_sales_rate",
+                F,
+                "Penalty of one lost unit, as a share of price.",
+                "fraction",
+                minimum=0.0,
+                plausible=100.0,
+            ),
+            Column(
+                "max_backlog_months",
+                INT,
+                "Months an order may stay late before it is lost.",
+                "month",
+                minimum=0,
+                maximum=120,
+            ),
         ),
         key=("abc_class",),
     ),

@@ -11,6 +11,12 @@ refused (TooManyAttempts) before the password is even checked, until the oldest 
 window. Refused attempts are not stored, so a guesser cannot keep a lock going past the window. The address limit
 is higher: a plant's users often share one address behind a proxy. A success clears its user name's failures. The
 rows live in the database, so every server process counts the same failures.
+
+User names are normalised (`normalise_username`: NFKC, trimmed, case-folded) wherever one enters, so `Admin`,
+`admin ` and the full-width `ＡＤＭＩＮ` are one user. A login for an unknown (or disabled) user still verifies the
+password against a dummy hash, so the answer takes as long as for a real user: timing does not tell which names
+exist. Passwords follow a small policy (`password_problem`): long enough, not only digits, not only spaces, more
+than a few distinct characters, not the user name.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -35,6 +43,7 @@ from opensop.store.database import transaction
 
 TOKEN_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
+MIN_DISTINCT_CHARACTERS = 4
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -80,6 +89,34 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def normalise_username(username: str) -> str:
+    """The one spelling of a user name: NFKC (full-width letters become ASCII), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a password is refused, or None. Long enough, and not trivially guessable: `12345678` and eight spaces
+    were accepted once."""
+    text = unicodedata.normalize("NFKC", password)
+    if len(text) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    if not text.strip():
+        return "the password cannot be only spaces"
+    if text.strip().isdigit():
+        return "the password cannot be only digits"
+    if len(set(text)) < MIN_DISTINCT_CHARACTERS:
+        return f"the password must use at least {MIN_DISTINCT_CHARACTERS} different characters"
+    if username and text.strip().casefold() == normalise_username(username):
+        return "the password cannot be the user name"
+    return None
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so both answers cost one argon2 verification."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
 def _user(workspace_user: AppUser | None, username: str) -> AppUser:
     if workspace_user is None:
         raise NotFoundError(f"no user named {username!r}")
@@ -90,10 +127,13 @@ def add_user(
     workspace: Workspace, *, actor: Principal, username: str, password: str, role: Role, display_name: str = ""
 ) -> UserInfo:
     require(actor.role, Action.MANAGE_USERS)
-    if not username.strip():
+    username = normalise_username(username)
+    if not username:
         raise InvalidRequest("a user needs a name")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidRequest(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(username) > (NAME.length or 100):
+        raise InvalidRequest(f"a user name has at most {NAME.length} characters")
+    if problem := password_problem(password, username):
+        raise InvalidRequest(problem, hint="choose a longer passphrase")
     with transaction(workspace.sessions) as session:
         if session.scalar(select(AppUser.id).where(AppUser.username == username)) is not None:
             raise ConflictError(f"a user named {username!r} already exists")
@@ -124,6 +164,7 @@ def update_user(
 ) -> UserInfo:
     """Change a role or (de)activate; deactivating also revokes the user's tokens."""
     require(actor.role, Action.MANAGE_USERS)
+    username = normalise_username(username)
     with transaction(workspace.sessions) as session:
         user = _user(session.scalars(select(AppUser).where(AppUser.username == username)).first(), username)
         old = {"role": user.role, "active": user.active}
@@ -198,11 +239,14 @@ def login(
     """Check the password and issue a token. The same message for an unknown user and a wrong password; refused
     outright while the user name or the client address (`client`, as the adapter sees it) is throttled."""
     now = datetime.now(UTC)
-    username = username[: NAME.length]
+    username = normalise_username(username)[: NAME.length]
     with transaction(workspace.sessions) as session:
         _refuse_when_throttled(session, username=username, client=client, now=now)
         user = session.scalars(select(AppUser).where(AppUser.username == username)).first()
-        if user is not None and user.active and _password_matches(user.password_hash, password):
+        known = user is not None and user.active
+        # always one argon2 verification: an unknown name must not answer faster than a wrong password
+        matches = _password_matches(user.password_hash if user is not None and known else _dummy_hash(), password)
+        if user is not None and known and matches:
             token = secrets.token_urlsafe(32)
             expires_at = now + lifetime
             session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))

@@ -14,6 +14,7 @@ from opensop.cycle.permissions import Action, require
 from opensop.cycle.status import AssumptionStatus, DecisionStatus
 from opensop.errors import InvalidRequest, NotFoundError
 from opensop.services.auth import Principal
+from opensop.services.limits import MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, bounded_text
 from opensop.services.versioned import insert_audited, update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
@@ -26,10 +27,11 @@ def _require_cycle(session: Session, cycle_id: int) -> None:
         raise NotFoundError(f"cycle {cycle_id} does not exist")
 
 
-def _text(value: str, what: str) -> str:
+def _text(value: str, what: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """A required free text, bounded by its storage column (the same refusal on SQLite and PostgreSQL)."""
     if not value.strip():
         raise InvalidRequest(f"the {what} cannot be empty")
-    return value
+    return bounded_text(value, what, limit)
 
 
 def add_comment(
@@ -77,7 +79,7 @@ def add_decision(
         row = Decision(
             cycle_id=cycle_id,
             decision=_text(decision, "decision"),
-            owner=_text(owner, "owner"),
+            owner=_text(owner, "owner", MAX_NAME_CHARS),
             due_date=due_date,
             status=DecisionStatus.OPEN.value,
             created_by=actor.username,
@@ -108,7 +110,7 @@ def update_decision(
         if status is not None:
             changes["status"] = status.value
         if owner is not None:
-            changes["owner"] = _text(owner, "owner")
+            changes["owner"] = _text(owner, "owner", MAX_NAME_CHARS)
         if due_date is not None:
             changes["due_date"] = due_date
         update_versioned(
@@ -144,9 +146,9 @@ def add_assumption(
             _require_cycle(session, cycle_id)
         row = Assumption(
             cycle_id=cycle_id,
-            title=_text(title, "title"),
-            description=description,
-            owner=_text(owner, "owner"),
+            title=_text(title, "title", MAX_TITLE_CHARS),
+            description=bounded_text(description, "description"),
+            owner=_text(owner, "owner", MAX_NAME_CHARS),
             status=AssumptionStatus.ACTIVE.value,
             created_by=actor.username,
             row_version=1,

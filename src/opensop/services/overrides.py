@@ -8,6 +8,7 @@ there is no lost update, and the audit event sits in the same transaction as the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from opensop.cycle.status import OverrideLevel, PlanStatus, check_editable
 from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import InvalidRequest, NotFoundError, StaleWrite
 from opensop.services.auth import Principal
+from opensop.services.limits import bounded_text
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
 from opensop.store.cycle_tables import PlanOverride, PlanVersion
@@ -93,6 +95,10 @@ def set_override(
 ) -> PlanOverride:
     """Write one cell if nobody changed it since `expected_row_version`; returns it with its new row version."""
     require(actor.role, Action.EDIT_OVERRIDE)
+    bounded_text(reason, "reason")
+    bounded_text(comment, "comment")
+    if not math.isfinite(value):
+        raise InvalidRequest("an override must be a finite number")
     if kind is OverrideKind.PERCENT and value < -100:
         raise InvalidRequest("a percent override cannot remove more than 100% of the demand")
     if kind is OverrideKind.ABSOLUTE and value < 0:

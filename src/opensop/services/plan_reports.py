@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +15,7 @@ from opensop.cycle.permissions import Action, require
 from opensop.cycle.plan_content import MEASURE_COLUMNS, waterfall
 from opensop.cycle.status import PlanStatus
 from opensop.errors import NotFoundError
+from opensop.ingest.writers import csv_bytes, frames_workbook, workbook_bytes
 from opensop.services.auth import Principal
 from opensop.services.plans import verified_measures
 from opensop.services.workspace import Workspace
@@ -133,12 +133,9 @@ def export_plan_of_record(workspace: Workspace, *, actor: Principal, file_format
     frame = frame.sort_values(list(MEASURE_COLUMNS[:-1])).reset_index(drop=True)
     stem = f"plan_of_record_v{version.id}"
     if file_format is ExportFormat.CSV:
-        content = frame.to_csv(index=False).encode()
+        content = csv_bytes(frame)
     elif file_format is ExportFormat.EXCEL:
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name="plan", index=False)
-        content = buffer.getvalue()
+        content = workbook_bytes(frames_workbook({"plan": frame}))
     else:
         payload = {
             "plan_version_id": version.id,

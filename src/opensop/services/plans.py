@@ -28,6 +28,7 @@ from opensop.cycle.status import (
 )
 from opensop.errors import InvalidRequest, InvalidTransition, NotFoundError, StaleWrite
 from opensop.services.auth import Principal
+from opensop.services.limits import MAX_TITLE_CHARS, bounded_text
 from opensop.services.workspace import Workspace
 from opensop.store import plan_rows, repositories
 from opensop.store.cycle_tables import PlanningCycle, PlanOverride, PlanVersion
@@ -126,6 +127,7 @@ def create_version(
     of the `overrides` its consensus was made with: a version always holds the edits its content includes, so
     it can be re-run, revised or audited on its own."""
     require(actor.role, Action.EDIT_PLAN)
+    bounded_text(label, "label", MAX_TITLE_CHARS)
     frame = _conform(measures, scenario)
     with transaction(workspace.sessions) as session:
         cycle = session.get(PlanningCycle, cycle_id)

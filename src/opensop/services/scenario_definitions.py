@@ -18,6 +18,7 @@ from opensop.errors import ConflictError, InvalidRequest, NotFoundError
 from opensop.scenarios import Scenario
 from opensop.services import plan_runs
 from opensop.services.auth import Principal
+from opensop.services.limits import MAX_NAME_CHARS, bounded_json, bounded_text
 from opensop.services.versioned import insert_audited, update_versioned
 from opensop.services.workspace import Workspace
 from opensop.store import repositories
@@ -78,8 +79,10 @@ def create_scenario(
     require(actor.role, Action.MANAGE_SCENARIOS)
     if not name.strip():
         raise InvalidRequest("a scenario needs a name")
-    levers = scenario_document(name, levers)
-    checked = _checked_config(config)
+    bounded_text(name, "scenario name", MAX_NAME_CHARS)
+    bounded_text(description, "description")
+    levers = scenario_document(name, bounded_json(levers, "levers"))
+    checked = _checked_config(bounded_json(config, "planning configuration"))
     try:
         with transaction(workspace.sessions) as session:
             row = ScenarioDefinition(
@@ -110,12 +113,13 @@ def update_scenario(
 ) -> ScenarioDefinition:
     require(actor.role, Action.MANAGE_SCENARIOS)
     changes: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+    bounded_text(reason, "reason")
     if levers is not None:
-        changes["levers"] = levers
+        changes["levers"] = bounded_json(levers, "levers")
     if description is not None:
-        changes["description"] = description
+        changes["description"] = bounded_text(description, "description")
     if config is not None:
-        changes["config"] = _checked_config(config)
+        changes["config"] = _checked_config(bounded_json(config, "planning configuration"))
     with transaction(workspace.sessions) as session:
         row = _get(session, scenario_id)
         if levers is not None:

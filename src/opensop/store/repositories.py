@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
+from opensop.errors import InvalidRequest
 from opensop.schema.dictionary import DICTIONARY, ColumnType
 from opensop.schema.frames import PlanningData
 from opensop.store.tables import INPUT_TABLES, AuditEvent, DatasetLoad
@@ -102,6 +103,9 @@ def delete_load(session: Session, load_id: int) -> None:
     session.execute(delete(DatasetLoad).where(DatasetLoad.id == load_id))
 
 
+MAX_REASON_CHARS = 10_000
+
+
 def record_audit(
     session: Session,
     *,
@@ -113,6 +117,14 @@ def record_audit(
     new_value: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEvent:
+    """One audit event. Every reason a person types passes here, so it is bounded here, once, for every service
+    (a reason is text, not a payload: `MAX_REASON_CHARS`, and no NUL, which PostgreSQL refuses)."""
+    if len(reason) > MAX_REASON_CHARS or "\x00" in reason:
+        raise InvalidRequest(
+            f"the reason cannot be stored: {len(reason):,} characters"
+            + (", a NUL character" if "\x00" in reason else ""),
+            hint=f"explain in at most {MAX_REASON_CHARS:,} characters",
+        )
     event = AuditEvent(
         actor=actor,
         action=action,

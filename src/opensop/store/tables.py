@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
-from opensop.schema.dictionary import TABLES, ColumnType
+from opensop.schema.dictionary import TABLES, TEXT_MAX_LENGTH, ColumnType
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -73,7 +73,7 @@ class AuditEvent(Base):
 
 
 SQL_TYPES: dict[ColumnType, TypeEngine[Any]] = {
-    ColumnType.STRING: String(200),
+    ColumnType.STRING: String(TEXT_MAX_LENGTH),
     ColumnType.INTEGER: Integer(),
     ColumnType.FLOAT: Float(),
     ColumnType.PERIOD: Date(),

@@ -39,7 +39,7 @@ class ModelInputs:
     # sorted by product, region, site, t (a full lattice of months); demand_id numbers the rows
     demand: pd.DataFrame  # product, region, site, t, demand_id, quantity, price, backlog_cost, lost_penalty, window
     backorders: pd.DataFrame  # product, region, site, quantity
-    make: pd.DataFrame  # product, site, make_cost, subcontract_cost, subcontract_capacity
+    make: pd.DataFrame  # product, site, make_cost, subcontract_cost, subcontract_capacity, routed
     stock: pd.DataFrame  # product, site, on_hand, holding, max_stock, safety_stock, ss_penalty, end_target, end_value
     receipts: pd.DataFrame  # product, site, t, quantity
     usage: pd.DataFrame  # product, site, resource, usage
@@ -124,6 +124,7 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
 
     made = make_pairs(data)
     make = made.merge(unit_costs(data, made), on=["item_id", "site_id"])
+    make["routed"] = _routed(data, make)
 
     inventory = data.inventory[["item_id", "site_id", "on_hand"]].dropna().astype({"item_id": str, "site_id": str})
     items = set(data.items["item_id"].astype(str))
@@ -233,7 +234,9 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
         frozen_months=min(max(config.frozen_months, 0), len(periods)),
         demand=demand_frame,
         backorders=backorders[["product", "region", "site", "quantity"]],
-        make=make.rename(columns=rename)[["product", "site", "make_cost", "subcontract_cost", "subcontract_capacity"]],
+        make=make.rename(columns=rename)[
+            ["product", "site", "make_cost", "subcontract_cost", "subcontract_capacity", "routed"]
+        ],
         stock=stock.rename(columns=rename),
         receipts=receipts,
         usage=usage,
@@ -251,6 +254,16 @@ def item_inputs(data: PlanningData, demand: pd.DataFrame, config: PlanningConfig
         served_from_several_sites=bool(series.duplicated(["item_id", "region_id"]).any()),
         warnings=tuple(warnings),
     )
+
+
+def _routed(data: PlanningData, made: pd.DataFrame) -> np.ndarray:
+    """Whether each (item_id, site_id) may be made: it has a routing there, or the site declares no resource at all
+    (a plant whose capacity the data does not model). A costed item without a routing at a plant whose resources
+    are modelled is not made there: the plan never invents capacity (validation warns: `no_routing`)."""
+    routed = data.routings[["item_id", "site_id"]].dropna().astype(str).drop_duplicates().assign(__routed=True)
+    constrained = set(data.resources["site_id"].dropna().astype(str))
+    flags = made[["item_id", "site_id"]].astype(str).merge(routed, on=["item_id", "site_id"], how="left")
+    return (flags["__routed"].eq(True) | ~flags["site_id"].isin(constrained)).to_numpy()
 
 
 def _weighted(frame: pd.DataFrame, weights: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
@@ -281,6 +294,9 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
     make_all = _family_pairs(inputs.make, weights)
     costs = unit_costs(data, make_all.rename(columns={"site": "site_id"})).rename(columns={"site_id": "site"})
     make_all = make_all.merge(costs, on=["item_id", "site"])
+    routed = inputs.make[["product", "site", "routed"]].rename(columns={"product": "item_id"})
+    make_all = make_all.merge(routed, on=["item_id", "site"], how="left")
+    make_all["routed"] = make_all["routed"].eq(True)
     make_all["make_cost"] *= make_all["weight"]
     make_all["sub_cost"] = make_all["subcontract_cost"] * make_all["weight"]
     make_all["sub_ok"] = make_all["subcontract_cost"].notna() | (make_all["weight"] == 0)
@@ -288,6 +304,7 @@ def family_inputs(data: PlanningData, inputs: ModelInputs, config: PlanningConfi
         np.inf
     )
     make = make_all.groupby(["product", "site"], as_index=False).agg(
+        routed=("routed", "any"),
         make_cost=("make_cost", "sum"),
         subcontract_cost=("sub_cost", "sum"),
         sub_ok=("sub_ok", "all"),

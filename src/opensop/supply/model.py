@@ -70,10 +70,11 @@ def define_variables(lp: LinearProgram, inputs: ModelInputs, config: SupplyConfi
     last month if it must be cleared), 0 <= ot_kt <= overtime capacity (machines), min <= hc_kt <= max (labour),
     hire, fire >= 0, buy_ucst >= 0 for receipt months t >= lead time, cinv_cst >= 0.
     Frozen horizon: x, sub and buy are 0 in the months t < F, where only firm orders (open supply) arrive.
+    No routing: x_pst = 0 where p has no routing at a site whose resources are modelled (no invented capacity).
     """
     horizon = len(inputs.periods)
-    make = _periods(inputs.make[["product", "site", "make_cost"]], horizon)
-    open_to_plan = (make["t"] >= inputs.frozen_months).to_numpy()
+    make = _periods(inputs.make[["product", "site", "make_cost", "routed"]], horizon)
+    open_to_plan = ((make["t"] >= inputs.frozen_months) & make["routed"]).to_numpy()
     lp.add_variables(
         "make",
         make[["product", "site", "t"]],

@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from opensop.cycle.permissions import Action, Role, is_allowed
 from opensop.errors import NotAuthenticated, NotAuthorized, OpenSOPError
+from opensop.ingest.numbers import DECIMAL_COMMA, DECIMAL_POINT, read_number
 from opensop.services import auth
 from opensop.services.auth import Principal
 from opensop.services.workspace import Workspace
@@ -214,11 +215,13 @@ def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(f"{PREFIX}{path}", status_code=303)
 
 
-def parse_number(raw: str) -> float:
-    """A number typed by a French or English user: '1 234,5' and '1,234.5' both read as 1234.5."""
-    text = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    text = text.replace(",", "") if "," in text and "." in text else text.replace(",", ".")
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(raw)
-    return value
+DECIMAL_MARK = {"fr": DECIMAL_COMMA, "en": DECIMAL_POINT}
+
+
+def parse_number(raw: str, language: str) -> float:
+    """A number typed on a page, read by the page's language: '1 234,5' on a French page, '1,234.5' on an English
+    one. What the language cannot read is refused by name (NumberProblem, a ValueError: `ambiguous_number` for
+    '1.234' on a French page, `number_locale` for '12,5' on an English one), never misread: the same rules as
+    imported files (docs/data-dictionary.md, "How cells are read")."""
+    text = raw.replace("\u202f", " ").replace("\xa0", " ")
+    return read_number(text, DECIMAL_MARK.get(language, DECIMAL_POINT), thousands_known=True)

@@ -220,12 +220,14 @@ def data_quality(request: Request, load: int | None = None) -> HTMLResponse:
 
 
 @router.post("/data/import", response_class=HTMLResponse)
-async def import_data(request: Request, file: Annotated[UploadFile | None, File()] = None) -> HTMLResponse:
+def import_data(request: Request, file: Annotated[UploadFile | None, File()] = None) -> HTMLResponse:
+    """A plain `def` (run in a worker thread): an import never blocks the other users' pages."""
     page = page_of(request)
     if file is None or not file.filename:
         raise InvalidRequest("choose a file to import")
-    content = await file.read()
-    outcome = uploads.import_upload(page.workspace, actor=page.user, filename=file.filename, content=content)
+    outcome = uploads.import_upload(
+        page.workspace, actor=page.user, filename=file.filename, stream=file.file, size=file.size
+    )
     loads = uploads.list_loads(page.workspace, actor=page.user)
     return render(
         page, "data.html", loads=loads, chosen=outcome.load_id, report=outcome.report.to_dict(), outcome=outcome

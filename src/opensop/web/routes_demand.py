@@ -16,14 +16,16 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from opensop.cycle.permissions import Role
 from opensop.cycle.status import OverrideLevel
 from opensop.demand.consensus import OverrideKind, OverrideSource
 from opensop.errors import InvalidRequest, OpenSOPError, StaleWrite
+from opensop.ingest.numbers import NumberProblem
 from opensop.periods import month_starts
 from opensop.pipeline import PipelineStep
-from opensop.reports.excel import CellChange, Grid, grid_workbook, read_grid_upload
+from opensop.reports.excel import MAX_UPLOAD_BYTES, CellChange, Grid, grid_workbook, read_grid_upload
 from opensop.services import overrides, plan_runs, runs
 from opensop.services.overrides import OverrideCell
 from opensop.web import charts
@@ -187,8 +189,9 @@ def recalculate(request: Request, version: Annotated[int | None, Form()] = None)
     return redirect(f"/demand?version={work.version.id}")
 
 
-def _form_cells(form: Any) -> list[tuple[str, date, float, int, str]]:
-    """(key, period, new value, row version, raw text) for every grid cell whose text differs from what was shown."""
+def _form_cells(form: Any, language: str) -> list[tuple[str, date, float, int, str]]:
+    """(key, period, new value, row version, problem) for every grid cell whose text differs from what was shown;
+    a value the page's language cannot read is NaN with the rule it breaks as its problem."""
     keys = {name[1:]: str(value) for name, value in form.items() if name.startswith("k")}
     periods = {name[1:]: str(value) for name, value in form.items() if name.startswith("p")}
     changed = []
@@ -205,11 +208,12 @@ def _form_cells(form: Any) -> list[tuple[str, date, float, int, str]]:
             version = int(str(form.get(f"v{row}_{column}", "0")))
         except ValueError as error:
             raise InvalidRequest("the grid form was altered", hint="reload the page") from error
+        problem = ""
         try:
-            value = parse_number(text)
-        except ValueError:
-            value = float("nan")
-        changed.append((keys[row], period, value, version, text))
+            value = parse_number(text, language)
+        except NumberProblem as refused:
+            value, problem = float("nan"), f"{refused} ({refused.rule})"
+        changed.append((keys[row], period, value, version, problem))
     return changed
 
 
@@ -231,7 +235,7 @@ def apply_changes(
     for change in changes:
         label = cell_label(change.key, change.period)
         if math.isnan(change.new):
-            messages.append(("bad", page.t("refused", cell=label, message="not a number")))
+            messages.append(("bad", page.t("refused", cell=label, message=change.problem or "not a number")))
             continue
         try:
             cell = OverrideCell(
@@ -271,8 +275,13 @@ def apply_changes(
 
 @router.post("/demand/save", response_class=HTMLResponse)
 async def save_grid(request: Request) -> HTMLResponse:
-    page = page_of(request)
+    """Async only to read the form; the saving itself (database, replanning) runs in a worker thread."""
     form = await request.form()
+    return await run_in_threadpool(_save_grid, request, form)
+
+
+def _save_grid(request: Request, form: Any) -> HTMLResponse:
+    page = page_of(request)
     try:
         version = int(str(form.get("version", "")))
     except ValueError as error:
@@ -283,7 +292,8 @@ async def save_grid(request: Request) -> HTMLResponse:
         raise InvalidRequest("there is no plan version to edit")
     level = OverrideLevel.ITEM if scope.family else OverrideLevel.FAMILY
     changes = [
-        CellChange(key, period, None, value, row_version) for key, period, value, row_version, _ in _form_cells(form)
+        CellChange(key, period, None, value, row_version, problem)
+        for key, period, value, row_version, problem in _form_cells(form, page.language)
     ]
     messages = apply_changes(
         page,
@@ -325,12 +335,13 @@ def _grid_for_upload(page: Page, plan_version_id: int, level: str, region: str) 
 
 
 @router.post("/demand/upload", response_class=HTMLResponse)
-async def upload_grid(request: Request, file: Annotated[UploadFile | None, File()] = None) -> HTMLResponse:
-    """Validate and diff an edited workbook; nothing is written until the user confirms the diff."""
+def upload_grid(request: Request, file: Annotated[UploadFile | None, File()] = None) -> HTMLResponse:
+    """Validate and diff an edited workbook; nothing is written until the user confirms the diff. A plain `def`:
+    reading a workbook runs in a worker thread, not on the event loop."""
     page = page_of(request)
     if file is None or not file.filename:
         raise InvalidRequest("choose the edited workbook")
-    content = await file.read()
+    content = file.file.read(MAX_UPLOAD_BYTES + 1)
     upload = read_grid_upload(content, None)
     if not upload.ok:
         work = _work(page, None)
@@ -343,8 +354,13 @@ async def upload_grid(request: Request, file: Annotated[UploadFile | None, File(
 
 @router.post("/demand/apply", response_class=HTMLResponse)
 async def apply_upload(request: Request) -> HTMLResponse:
-    page = page_of(request)
+    """Async only to read the form; applying the changes runs in a worker thread."""
     form = await request.form()
+    return await run_in_threadpool(_apply_upload, request, form)
+
+
+def _apply_upload(request: Request, form: Any) -> HTMLResponse:
+    page = page_of(request)
     try:
         version = int(str(form.get("version", "")))
         count = int(str(form.get("count", "0")))

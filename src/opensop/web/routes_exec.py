@@ -18,6 +18,7 @@ from opensop.reports import pack as packs
 from opensop.scenarios import Scenario
 from opensop.scenarios.compare import decision_score
 from opensop.services import collaboration, plan_runs, plans, scenario_definitions, scenario_runs
+from opensop.services.limits import json_problem
 from opensop.services.records import PlanVersion
 from opensop.web.core import PREFIX, Page, WebRoute, page_of, parse_number, redirect, render
 from opensop.web.planning import (
@@ -128,7 +129,9 @@ def run_scenario(
     its plan run on the working draft; the worker saves it as a draft version named after the scenario."""
     page = page_of(request)
     try:
-        quick = plan_runs.Levers(parse_number(demand_pct or "0"), parse_number(capacity_pct or "0"))
+        quick = plan_runs.Levers(
+            parse_number(demand_pct or "0", page.language), parse_number(capacity_pct or "0", page.language)
+        )
     except ValueError as error:
         raise InvalidRequest("levers are percentages", hint="type a number such as -10 or 15") from error
     if len(levers) > MAX_LEVERS_TEXT:
@@ -137,6 +140,8 @@ def run_scenario(
         more = json.loads(levers) if levers.strip() else []
     except json.JSONDecodeError as error:
         raise InvalidRequest(f"the levers are not valid JSON: {error.msg} (character {error.pos})") from error
+    if problem := json_problem(more):
+        raise InvalidRequest(f"the levers cannot be used: {problem}")
     scenario = Scenario(
         name=name.strip(),
         levers=quick.to_levers() + plan_runs.parse_levers(more),

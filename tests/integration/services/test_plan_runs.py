@@ -197,12 +197,17 @@ def test_a_version_written_outside_a_run_cannot_be_rerun(workspace: Workspace, d
 
 
 def _infeasible_copy(folder: Path) -> Path:
-    """The tiny data with at least 20 workers required where at most 14 are allowed: no supply plan exists."""
+    """The tiny data with 100,000 cocottes in stock at Lyon, which stores at most 10 units: no supply plan exists
+    (a plan never destroys stock). Valid for the import: the conflict is only in the plan. (It used to be a minimum
+    headcount above the maximum, which the import now refuses: `headcount_bounds`.)"""
     source = folder / "tiny-infeasible"
     shutil.copytree(TINY, source)
-    workforce = pd.read_csv(source / "workforce.csv")
-    workforce[["headcount", "min_headcount"]] = 20
-    workforce.to_csv(source / "workforce.csv", index=False)
+    sites = pd.read_csv(source / "sites.csv")
+    sites.loc[sites["site_id"] == "LYON", "storage_capacity"] = 10
+    sites.to_csv(source / "sites.csv", index=False)
+    inventory = pd.read_csv(source / "inventory.csv")
+    inventory.loc[(inventory["item_id"] == "P1") & (inventory["site_id"] == "LYON"), "on_hand"] = 100_000
+    inventory.to_csv(source / "inventory.csv", index=False)
     return source
 
 
@@ -211,7 +216,7 @@ def test_a_failing_plan_run_writes_nothing_and_says_why(workspace: Workspace, tm
     failed = _plan(workspace, cycle_id=cycle_id)
     assert failed.status == "failed"
     assert "the supply plan has no solution" in failed.error
-    assert "headcount" in failed.error
+    assert "storage" in failed.error, failed.error
     assert "Traceback" not in failed.error
     assert plans.list_versions(workspace, actor=VIEWER, cycle_id=cycle_id) == []
 

@@ -6,10 +6,13 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import anyio
 import pandas as pd
 import pytest
+from anyio import to_thread
 from sqlalchemy import select
 
+from opensop.config import SERVER_THREADS
 from opensop.errors import DataValidationError
 from opensop.ingest import Severity, content_hash, validate_source
 from opensop.services.imports import ImportStatus, current_dataset, import_dataset
@@ -84,3 +87,14 @@ def test_a_changed_source_becomes_a_new_load(workspace: Workspace, tmp_path: Pat
     assert load_id == outcome.load_id
     assert data.inventory.set_index(["item_id", "site_id"]).loc[("G1", "LYON"), "on_hand"] == 175
     assert not any(i.severity is Severity.ERROR for i in outcome.report.issues)
+
+
+def test_the_connection_pool_holds_what_the_server_serves_at_once(workspace: Workspace) -> None:
+    """Issue 18.8: the pool (15 connections) was smaller than the requests served at once (40)."""
+    pool = workspace.engine.pool
+    assert pool.size() + pool._max_overflow >= SERVER_THREADS  # type: ignore[attr-defined]
+
+    async def threads() -> float:
+        return to_thread.current_default_thread_limiter().total_tokens
+
+    assert anyio.run(threads) == SERVER_THREADS  # the server's `def` routes run on that many threads

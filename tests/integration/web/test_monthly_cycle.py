@@ -97,7 +97,7 @@ def test_monthly_cycle(browser: Any, server: Server, logins: dict[str, DemoLogin
     planner.goto(f"{server.url}/app/demand")
     _grid_cell(planner, "POT", "2024-12").fill("beaucoup")
     _grid_cell(planner, "POT", "2024-12").press("Enter")
-    planner.wait_for_selector("text=POT 2024-12: not a number")
+    planner.wait_for_selector("text=POT 2024-12: 'beaucoup' is not a number (wrong_type)")
 
     # --- Excel round trip: download, edit with openpyxl (a change, a bad value, a formula), upload, fix, apply
     download = planner.request.get(f"{server.url}/app/demand/grid.xlsx")

@@ -80,7 +80,8 @@ def test_a_failed_plan_run_is_shown_with_its_reason_and_writes_nothing(infeasibl
     for text in (ended.text, page.text):
         assert 'id="run-error"' in text
         assert "failed, nothing was written" in text
-        assert "the supply plan has no solution with this data (conflicting: headcount[resource=LABOUR, t=0])" in text
+        assert "the supply plan has no solution with this data (conflicting: " in text
+        assert "storage[site=LYON, t=0]" in text
         assert "Traceback" not in text
     assert 'id="not-run"' in page.text
     assert [v.id for v in plans.list_versions(infeasible, actor=Principal.system("test"))] == [1]

@@ -14,7 +14,6 @@ from opensop.reports.excel import (
     grid_workbook,
     read_grid_upload,
     read_table,
-    safe_cell,
     tables_workbook,
 )
 
@@ -53,14 +52,15 @@ def test_download_is_formatted_with_hidden_keys() -> None:
 
 
 def test_exported_text_that_looks_like_a_formula_is_neutralised() -> None:
+    """Text cells, never formulas, and the text exactly as it is (issue 18.4: no added quote to lose)."""
     sheet = openpyxl.load_workbook(io.BytesIO(grid_workbook(GRID)))["demand_review"]
-    assert sheet["A3"].value == '\'=HYPERLINK("x")'
+    assert sheet["A3"].value == '=HYPERLINK("x")'
     assert sheet["A3"].data_type == "s"
-    assert sheet["B3"].value == "'+evil"
-    for prefix in ("=", "+", "-", "@", "\t", "\r"):
-        assert safe_cell(f"{prefix}1") == f"'{prefix}1"
-    assert safe_cell("ok") == "ok"
-    assert safe_cell(-5) == -5
+    assert sheet["B3"].value == "+evil"
+    assert sheet["B3"].data_type == "s"
+    keys = openpyxl.load_workbook(io.BytesIO(grid_workbook(GRID)))["_keys"]
+    assert keys["A6"].value == '=HYPERLINK("x")'
+    assert keys["A6"].data_type == "s"
 
 
 def test_changed_cells_become_a_diff_with_the_row_versions_seen() -> None:
@@ -103,4 +103,5 @@ def test_any_table_exports_with_styles_and_safe_text() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(content))["budget gap"]
     assert sheet["B2"].number_format == "#,##0.00"
     assert sheet.freeze_panes == "B2"
-    assert read_table(content, "budget gap")[1]["family_id"] == "'@cmd"
+    assert read_table(content, "budget gap")[1]["family_id"] == "@cmd"
+    assert sheet["A3"].data_type == "s"

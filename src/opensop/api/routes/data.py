@@ -28,14 +28,17 @@ def get_import(load_id: IdPath, workspace: WorkspaceDep, user: CurrentUser) -> L
 
 
 @router.post("/imports", response_model=ImportRead, status_code=201, **guarded(Action.IMPORT_DATA))
-async def create_import(
+def create_import(
     workspace: WorkspaceDep,
     user: CurrentUser,
     file: Annotated[UploadFile, File(description="an .xlsx workbook or a .zip of CSV files")],
     as_of: Annotated[date | None, Form(description="the date the data is as of (default: today)")] = None,
 ) -> ImportRead:
-    content = await file.read()
-    outcome = uploads.import_upload(workspace, actor=user, filename=file.filename or "", content=content, as_of=as_of)
+    """A plain `def`: FastAPI runs it in a worker thread, so a long import never stops the event loop (and with it
+    every other user's requests)."""
+    outcome = uploads.import_upload(
+        workspace, actor=user, filename=file.filename or "", stream=file.file, size=file.size, as_of=as_of
+    )
     return ImportRead(
         status=outcome.status.value,
         load_id=outcome.load_id,
