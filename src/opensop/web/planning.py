@@ -126,6 +126,15 @@ class Working:
         return [row for row in self.overrides if (row.id, row.row_version) not in included]
 
 
+def work_of(page: Page, version: int | None) -> Working | None:
+    """The working version of the current cycle (or the one asked for), with everything its pages show."""
+    cycle = current_cycle(page)
+    if cycle is None:
+        return None
+    chosen = working_version(page, cycle, version)
+    return working(page, cycle, chosen) if chosen is not None else None
+
+
 def working(page: Page, cycle: PlanningCycle, version: PlanVersion) -> Working:
     load_id, data = dataset(page, version.load_id or cycle.load_id)
     rows = overrides.list_overrides(page.workspace, actor=page.user, plan_version_id=version.id)

@@ -39,8 +39,8 @@ from opensop.web.planning import (
     hierarchy,
     in_place_panel,
     plan_run_panel,
+    work_of,
     working,
-    working_version,
 )
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
@@ -59,14 +59,6 @@ class Scope:
 
     def query(self) -> str:
         return f"region={self.region}&category={self.category}&family={self.family}"
-
-
-def _work(page: Page, version: int | None) -> Working | None:
-    cycle = current_cycle(page)
-    if cycle is None:
-        return None
-    chosen = working_version(page, cycle, version)
-    return working(page, cycle, chosen) if chosen is not None else None
 
 
 def _chart(work: Working, scope: Scope, t: Any) -> Any:
@@ -160,7 +152,7 @@ def demand_review(
     request: Request, version: int | None = None, region: str = "", category: str = "", family: str = ""
 ) -> HTMLResponse:
     page = page_of(request)
-    return _demand_page(page, _work(page, version), Scope(region, category, family))
+    return _demand_page(page, work_of(page, version), Scope(region, category, family))
 
 
 @router.post("/demand/draft")
@@ -182,7 +174,7 @@ def create_draft(request: Request) -> Response:
 def recalculate(request: Request, version: Annotated[int | None, Form()] = None) -> Response:
     """Queue the recomputation of the draft's consensus with the overrides entered since it was computed."""
     page = page_of(request)
-    work = _work(page, version)
+    work = work_of(page, version)
     if work is None:
         raise InvalidRequest("there is no plan version yet", hint="create the working draft first")
     _replan(page, work, "consensus recalculated")
@@ -287,7 +279,7 @@ def _save_grid(request: Request, form: Any) -> HTMLResponse:
     except ValueError as error:
         raise InvalidRequest("the grid form was altered", hint="reload the page") from error
     scope = Scope(str(form.get("region", "")), str(form.get("category", "")), str(form.get("family", "")))
-    work = _work(page, version)
+    work = work_of(page, version)
     if work is None:
         raise InvalidRequest("there is no plan version to edit")
     level = OverrideLevel.ITEM if scope.family else OverrideLevel.FAMILY
@@ -314,7 +306,7 @@ def download_grid(
     request: Request, version: int | None = None, region: str = "", category: str = "", family: str = ""
 ) -> Response:
     page = page_of(request)
-    work = _work(page, version)
+    work = work_of(page, version)
     if work is None:
         raise InvalidRequest("there is no plan version yet")
     grid = build_grid(work, region=region, category=category, family=family)
@@ -327,7 +319,7 @@ def download_grid(
 
 
 def _grid_for_upload(page: Page, plan_version_id: int, level: str, region: str) -> tuple[Working, Grid]:
-    work = _work(page, plan_version_id)
+    work = work_of(page, plan_version_id)
     if work is None:
         raise InvalidRequest("there is no plan version to edit")
     chosen = OverrideLevel.ITEM if level == OverrideLevel.ITEM.value else OverrideLevel.FAMILY
@@ -344,7 +336,7 @@ def upload_grid(request: Request, file: Annotated[UploadFile | None, File()] = N
     content = file.file.read(MAX_UPLOAD_BYTES + 1)
     upload = read_grid_upload(content, None)
     if not upload.ok:
-        work = _work(page, None)
+        work = work_of(page, None)
         return _demand_page(page, work, Scope(), upload=upload, status=422)
     work, grid = _grid_for_upload(page, upload.plan_version_id, upload.level, upload.region_id)
     upload = read_grid_upload(content, grid)

@@ -25,22 +25,12 @@ from opensop.web.core import PREFIX, Page, WebRoute, page_of, redirect, render
 from opensop.web.planning import (
     BASE_SCENARIO,
     Working,
-    current_cycle,
     in_place_panel,
     stored_finance,
-    working,
-    working_version,
+    work_of,
 )
 
 router = APIRouter(prefix=PREFIX, route_class=WebRoute, include_in_schema=False)
-
-
-def _work(page: Page, version: int | None) -> Working | None:
-    cycle = current_cycle(page)
-    if cycle is None:
-        return None
-    chosen = working_version(page, cycle, version)
-    return working(page, cycle, chosen) if chosen is not None else None
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -50,7 +40,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 @router.get("/supply", response_class=HTMLResponse)
 def supply_review(request: Request, version: int | None = None, item: str = "") -> HTMLResponse:
     page = page_of(request)
-    work = _work(page, version)
+    work = work_of(page, version)
     data: dict[str, Any] = {"work": work, "supply": None, "item": item, "panel": None}
     if work is None:
         return render(page, "supply.html", **data)
@@ -79,7 +69,7 @@ def supply_review(request: Request, version: int | None = None, item: str = "") 
 def run_plan(request: Request, version: Annotated[int | None, Form()] = None) -> RedirectResponse:
     """Queue consensus -> supply -> finance on the working draft (a planner's action); the page follows the run."""
     page = page_of(request)
-    work = _work(page, version)
+    work = work_of(page, version)
     if work is None:
         raise InvalidRequest("there is no plan version yet", hint="start the demand review first")
     plan = plan_runs.PlanRequest(
@@ -140,7 +130,7 @@ def _review(page: Page, work: Working, finance: FinancialPlan) -> dict[str, Any]
 @router.get("/finance", response_class=HTMLResponse)
 def financial_review(request: Request, version: int | None = None) -> HTMLResponse:
     page = page_of(request)
-    work = _work(page, version)
+    work = work_of(page, version)
     data: dict[str, Any] = {"work": work, "has_plan": False}
     if work is not None:
         finance = stored_finance(page, work.version)
