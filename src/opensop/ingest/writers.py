@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 
 from opensop.ingest.numbers import escape_text
 from opensop.schema.dictionary import DICTIONARY, ColumnType
@@ -62,10 +63,16 @@ def _plain(value: Any) -> Any:
 def append_row(sheet: Any, values: Iterable[Any]) -> None:
     """Append a row to an openpyxl sheet; every text becomes a text cell, never a formula (openpyxl would store
     "=SUM(A1)" or "@x" as a formula)."""
-    sheet.append([_plain(v) for v in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
+    row: list[Any] = []
+    for value in map(_plain, values):
+        if isinstance(value, str):
+            cell = Cell(sheet, value=value)
+            cell.data_type = "s"  # set after the value: openpyxl reads "=..." as a formula when given the value
+            row.append(cell)
+        else:
+            row.append(value)
+    # cells built here, not read back through sheet.max_row, which scans the whole sheet at every row
+    sheet.append(row)
 
 
 def frames_workbook(frames: dict[str, pd.DataFrame]) -> Workbook:
