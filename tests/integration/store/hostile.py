@@ -20,6 +20,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from opensop.schema.frames import PlanningData
+from tests.integration.store.broken import _edit
 
 Mutate = Callable[[Path], Path]
 Check = Callable[[PlanningData], None]
@@ -40,14 +41,8 @@ class Hostile:
 
 
 def edit(file: str, old: str, new: str) -> Mutate:
-    def mutate(folder: Path) -> Path:
-        path = folder / file
-        text = path.read_text(encoding="utf-8")
-        assert old in text, f"{old!r} not in {file}"
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-        return folder
-
-    return mutate
+    """Replace `old` by `new` once in `file` of the copied dataset (the broken-source catalogue's own edit)."""
+    return _edit(file, old, new)
 
 
 def write(file: str, content: str | bytes) -> Mutate:
